@@ -1,0 +1,35 @@
+import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { envNames, requiredEnv } from '../contract/config.ts';
+import { clientConfig } from './aws-clients.ts';
+import { UnavailableError } from '../core/errors.ts';
+import type { PasswordEncryptor } from '../core/ports.ts';
+
+export class KmsPasswordEncryptor implements PasswordEncryptor {
+  private readonly kms: KMSClient;
+  private readonly keyId: string;
+
+  constructor(kms: KMSClient, keyId: string) {
+    this.kms = kms;
+    this.keyId = keyId;
+  }
+
+  static fromEnv(): KmsPasswordEncryptor {
+    return new KmsPasswordEncryptor(new KMSClient(clientConfig), requiredEnv(envNames.kmsKeyId));
+  }
+
+  async encrypt(password: string, context: Record<string, string>): Promise<Uint8Array> {
+    try {
+      const result = await this.kms.send(
+        new EncryptCommand({
+          KeyId: this.keyId,
+          Plaintext: Buffer.from(password, 'utf8'),
+          EncryptionContext: context,
+        }),
+      );
+      if (!result.CiphertextBlob) throw new Error('KMS returned no ciphertext');
+      return result.CiphertextBlob;
+    } catch (error) {
+      throw new UnavailableError('The key service is unavailable; nothing was stored.', { cause: error });
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// The one route table: the handlers, the CDK stack, the local server, the CLI and the docs all read it.
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface Route {
+  /** Stable name, used for the Lambda function and its log group. */
+  readonly name: 'add-credential' | 'list-credentials' | 'delete-credential';
+  readonly method: HttpMethod;
+  /** API Gateway path template. */
+  readonly path: string;
+  /** Lambda entry file, relative to the repository root. */
+  readonly entry: string;
+  /** Whether the route takes a JSON body. */
+  readonly hasBody: boolean;
+  readonly summary: string;
+}
+
+export const credentialsPath = '/projects/{project}/docker-credentials';
+export const credentialPath = `${credentialsPath}/{id}`;
+
+export const routes = {
+  addCredential: {
+    name: 'add-credential',
+    method: 'POST',
+    path: credentialsPath,
+    entry: 'functions/add-credential.ts',
+    hasBody: true,
+    summary: 'Store a registry credential; the password is KMS-encrypted and never returned.',
+  },
+  listCredentials: {
+    name: 'list-credentials',
+    method: 'GET',
+    path: credentialsPath,
+    entry: 'functions/list-credentials.ts',
+    hasBody: false,
+    summary: 'List a project’s credentials, without passwords, one page at a time.',
+  },
+  deleteCredential: {
+    name: 'delete-credential',
+    method: 'DELETE',
+    path: credentialPath,
+    entry: 'functions/delete-credential.ts',
+    hasBody: false,
+    summary: 'Delete one credential by id.',
+  },
+} as const satisfies Record<string, Route>;
+
+export const routeList: readonly Route[] = Object.values(routes);
+
+/** Fills a path template: expand('/p/{project}', { project: 'x' }) === '/p/x'. */
+export function expandPath(template: string, params: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new Error(`missing path parameter ${key}`);
+    return encodeURIComponent(value);
+  });
+}

@@ -1,0 +1,12 @@
+// The DynamoDB table layout, shared by the adapter, the CDK stack and the local stack.
+// One partition per project: list is a Query, never a Scan.
+
+export const tableKeys = { partition: 'pk', sort: 'sk' } as const;
+
+export const keyOf = {
+  project: (project: string) => `PROJECT#${project}`,
+  credential: (id: string) => `CREDENTIAL#${id}`,
+  registryGuard: (registry: string) => `REGISTRY#${registry}`,
+} as const;
+
+export const credentialSortPrefix = 'CREDENTIAL#';

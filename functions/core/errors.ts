@@ -1,0 +1,37 @@
+// Domain errors; the HTTP layer maps each to a status code. Messages never carry secrets.
+
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ValidationError extends Error {
+  readonly issues: readonly FieldIssue[];
+  constructor(message: string, issues: readonly FieldIssue[] = []) {
+    super(message);
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+
+  static field(path: string, message: string): ValidationError {
+    return new ValidationError(`${path} ${message}`, [{ path, message }]);
+  }
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+  readonly existingId: string;
+  constructor(message: string, existingId: string) {
+    super(message);
+    this.existingId = existingId;
+  }
+}
+
+/** A dependency (KMS, DynamoDB) failed or timed out; nothing was written. */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
+}

@@ -1,0 +1,93 @@
+// The middy stack every route shares: context-aware logging, header normalisation, body limits,
+// JSON parsing and the error mapping. Handlers only parse, call one use case and shape the result.
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type * as z from 'zod/mini';
+import { limits } from '../contract/config.ts';
+import type { Route } from '../contract/routes.ts';
+import { ValidationError } from '../core/errors.ts';
+import { logger } from './logger.ts';
+import { PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
+import { errorResponse, type HttpResult } from './responses.ts';
+
+export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+type Request = middy.Request<ApiEvent, HttpResult, Error, Context>;
+
+export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<HttpResult>) {
+  const stack = middy<ApiEvent, HttpResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(accessLogAndErrors(route))
+    .use(httpHeaderNormalizer())
+    .use(bodyGuard(route));
+  if (route.hasBody) stack.use(httpJsonBodyParser({ disableContentTypeCheck: true }));
+  return stack.handler(handle);
+}
+
+/** Parses a value with a schema; a failure becomes a 400 naming each field. */
+export function parse<T extends z.ZodMiniType>(schema: T, value: unknown): z.output<T> {
+  return schema.parse(value);
+}
+
+const jsonContentType = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;.*)?$/i;
+
+function bodyGuard(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
+  return {
+    before: (request: Request) => {
+      const { body, isBase64Encoded, headers } = request.event;
+      const raw = typeof body === 'string' ? body : '';
+      const size = isBase64Encoded ? Buffer.from(raw, 'base64').length : Buffer.byteLength(raw, 'utf8');
+      if (size > limits.maxBodyBytes) throw new PayloadTooLargeError(payloadTooLarge().message);
+      if (!route.hasBody) return;
+      if (!jsonContentType.test(headers?.['content-type'] ?? '')) {
+        throw ValidationError.field('content-type', 'must be application/json');
+      }
+      if (size === 0) throw ValidationError.field('body', 'is required: a JSON object');
+    },
+  };
+}
+
+function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
+  const started = new WeakMap<object, number>();
+  const log = (request: Request) => {
+    const statusCode = request.response?.statusCode ?? 500;
+    const entry = {
+      route: route.name,
+      method: route.method,
+      statusCode,
+      durationMs: Math.round(performance.now() - (started.get(request) ?? performance.now())),
+    };
+    if (statusCode >= 500) logger.error('request failed', { ...entry, ...describeFailure(request.error) });
+    else logger.info('request', entry);
+  };
+  return {
+    before: (request: Request) => {
+      started.set(request, performance.now());
+      logger.appendKeys({ requestId: request.event.requestContext?.requestId, project: safeProject(request.event) });
+    },
+    after: log,
+    onError: (request: Request) => {
+      request.response = errorResponse(toErrorBody(request.error));
+      log(request);
+    },
+  };
+}
+
+// Names and stack frames of what failed, never messages that could quote input.
+function describeFailure(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return {};
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const frames = (error.stack ?? '').split('\n').slice(1, 6).map((line) => line.trim());
+  return {
+    errorName: error.name,
+    ...(cause && { causeName: cause.name, causeMessage: cause.message }),
+    ...(error.name === 'UnavailableError' || cause ? {} : { frames }),
+  };
+}
+
+function safeProject(event: ApiEvent): string | undefined {
+  const project = event.pathParameters?.['project'];
+  return project && /^[a-z0-9-]{1,63}$/.test(project) ? project : undefined;
+}

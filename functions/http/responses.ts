@@ -1,0 +1,18 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorCodes, type ErrorBody } from '../contract/schemas.ts';
+
+export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number };
+
+const jsonHeaders = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { ...jsonHeaders, ...headers }, body: JSON.stringify(body) };
+}
+
+export function noContent(): HttpResult {
+  return { statusCode: 204, headers: { 'cache-control': 'no-store' } };
+}
+
+export function errorResponse(body: ErrorBody, headers: Record<string, string> = {}): HttpResult {
+  return json(errorCodes[body.error], body, headers);
+}
