@@ -1,0 +1,168 @@
+// Serves the route table over HTTP by turning each request into an API Gateway HTTP API (payload
+// v2) event for the very handler code that runs in Lambda.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { limits } from '../functions/contract/config.ts';
+import type { Route } from '../functions/contract/routes.ts';
+
+export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export interface BoundRoute {
+  readonly route: Route;
+  readonly handler: LambdaHandler;
+}
+
+// Far above the API's own limit: the handler answers 413 itself; this only bounds memory.
+const readCap = limits.maxBodyBytes * 4;
+const textual = /^(application\/([a-z0-9.+-]+\+)?json|text\/|application\/x-www-form-urlencoded)/i;
+
+interface Match {
+  readonly bound: BoundRoute;
+  readonly pathParameters: Record<string, string>;
+}
+
+function compile(path: string): { regex: RegExp; names: string[] } {
+  const names: string[] = [];
+  const pattern = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { regex: new RegExp(`^${pattern}$`), names };
+}
+
+export function createRouter(bound: readonly BoundRoute[]) {
+  const compiled = bound.map((b) => ({ bound: b, ...compile(b.route.path) }));
+  return (method: string, path: string): Match | { allowed: string[] } | undefined => {
+    const allowed: string[] = [];
+    for (const { bound: b, regex, names } of compiled) {
+      const found = regex.exec(path);
+      if (!found) continue;
+      if (b.route.method !== method) {
+        allowed.push(b.route.method);
+        continue;
+      }
+      const pathParameters = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1] ?? '')]));
+      return { bound: b, pathParameters };
+    }
+    return allowed.length > 0 ? { allowed } : undefined;
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > readCap) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const isText = textual.test(headers['content-type'] ?? '');
+  const now = new Date();
+  const routeKey = `${match.bound.route.method} ${match.bound.route.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
+    pathParameters: match.pathParameters,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers['host'] ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 && {
+      body: isText ? body.toString('utf8') : body.toString('base64'),
+    }),
+    isBase64Encoded: body.length > 0 && !isText,
+  };
+}
+
+function lambdaContext(route: Route, requestId: string): Context {
+  const deadline = Date.now() + 10_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `regcred-${route.name}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:regcred-${route.name}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/regcred-${route.name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function serve(router: ReturnType<typeof createRouter>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  let match;
+  try {
+    match = router(req.method ?? 'GET', url.pathname);
+  } catch {
+    return sendJson(res, 400, { error: 'ValidationError', message: 'The request path is not validly percent-encoded.' });
+  }
+  if (!match) return sendJson(res, 404, { error: 'NotFound', message: `No route for ${req.method} ${url.pathname}.` });
+  if ('allowed' in match) {
+    return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use ${match.allowed.join(', ')}.` }, { allow: match.allowed.join(', ') });
+  }
+  const body = await readBody(req);
+  if (body === 'too-large') {
+    return sendJson(res, 413, { error: 'PayloadTooLarge', message: `The request body must be at most ${limits.maxBodyBytes} bytes.` }, { connection: 'close' });
+  }
+  const event = toEvent(req, url, match, body);
+  const result = await match.bound.handler(event, lambdaContext(match.bound.route, event.requestContext.requestId));
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+export async function startHttpServer(bound: readonly BoundRoute[], port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+  const router = createRouter(bound);
+  const server = createServer((req, res) => {
+    serve(router, req, res).catch(() => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'InternalError', message: 'The local server failed to run the handler.' });
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const { port: bound_ } = server.address() as AddressInfo;
+  return { server, url: `http://${host}:${bound_}` };
+}

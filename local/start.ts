@@ -1,0 +1,42 @@
+// `npm start`: the whole API on this machine, no AWS account needed.
+import { AlreadyRunningError, localDefaults, startLocalStack } from './stack.ts';
+
+const port = process.env['PORT'] === undefined ? localDefaults.port : Number(process.env['PORT']);
+if (!Number.isInteger(port) || port < 0 || port > 65533) {
+  console.error(`PORT must be a port number, got ${process.env['PORT']}`);
+  process.exit(2);
+}
+
+try {
+  const stack = await startLocalStack({ home: process.env['REGCRED_HOME'] ?? localDefaults.home, port });
+  const url = `${stack.apiUrl}/projects/demo/docker-credentials`;
+  console.log(`
+regcred is running (local mode: DynamoDB Local + local KMS, no AWS account).
+
+  API        ${stack.apiUrl}
+  KMS        ${stack.kmsEndpoint}   (key ${stack.keyId})
+  DynamoDB   ${stack.dynamoDbEndpoint}   (table ${stack.tableName})
+
+Try it:
+  curl -s -X POST ${url} -H 'content-type: application/json' \\
+    -d '{"server":"https://index.docker.io/v1/","username":"me","password":"my-token"}'
+  curl -s ${url}
+
+Press Ctrl-C to stop.
+`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping regcred...`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(error instanceof AlreadyRunningError ? message : `regcred failed to start: ${message}`);
+  process.exit(1);
+}
