@@ -41,6 +41,21 @@ export interface LocalStack extends LocalStackInfo {
   stop(): Promise<void>;
 }
 
+/** What SDK clients (and the handlers) need to talk to a local stack instead of AWS. */
+export function localEnvironment(dynamoDbEndpoint: string, kmsEndpoint: string): Record<string, string> {
+  return {
+    AWS_REGION: localDefaults.region,
+    // DynamoDB Local accepts only letters and digits in access key ids.
+    AWS_ACCESS_KEY_ID: 'regcredlocal',
+    AWS_SECRET_ACCESS_KEY: 'regcredlocal',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+    AWS_ENDPOINT_URL_KMS: kmsEndpoint,
+    [envNames.tableName]: localDefaults.tableName,
+    [envNames.kmsKeyId]: localDefaults.keyAlias,
+  };
+}
+
 export class AlreadyRunningError extends Error {
   override name = 'AlreadyRunningError';
 }
@@ -72,17 +87,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const keys = new LocalKeyStore(join(home, 'kms-keys.json'), localDefaults.region);
     keys.ensureAlias(localDefaults.keyAlias);
 
-    const env = {
-      AWS_REGION: localDefaults.region,
-      // DynamoDB Local accepts only letters and digits in access key ids.
-      AWS_ACCESS_KEY_ID: 'regcredlocal',
-      AWS_SECRET_ACCESS_KEY: 'regcredlocal',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
-      AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${kmsPort}`,
-      [envNames.tableName]: localDefaults.tableName,
-      [envNames.kmsKeyId]: localDefaults.keyAlias,
-    };
+    const env = localEnvironment(`http://127.0.0.1:${dynamoPort}`, `http://127.0.0.1:${kmsPort}`);
     delete process.env['AWS_PROFILE'];
     Object.assign(process.env, env);
 

@@ -5,11 +5,17 @@ import { parseServer } from '../core/registry.ts';
 import { googleKeyProblem } from '../core/google-key.ts';
 import { limits } from './config.ts';
 
+/** Type errors that say what was expected, and "is required" when the field is absent. */
+const typeError = (expected: string) => (issue: { code?: string; input?: unknown }) => {
+  if (issue.code !== 'invalid_type') return undefined;
+  return issue.input === undefined ? 'is required' : `must be ${expected}`;
+};
+
 export const projectName = z
-  .string()
+  .string({ error: typeError('a string') })
   .check(z.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label: 1-63 lowercase letters, digits or hyphens'));
 
-export const credentialId = z.uuid('must be a UUID');
+export const credentialId = z.uuid({ error: (issue) => typeError('a string')(issue) ?? 'must be a UUID' });
 
 const nullableOptional = <T extends z.ZodMiniType>(schema: T) =>
   z.pipe(
@@ -17,14 +23,14 @@ const nullableOptional = <T extends z.ZodMiniType>(schema: T) =>
     z.transform((v: z.output<T> | null | undefined) => v ?? null),
   );
 
-const username = z.string().check(
+const username = z.string({ error: typeError('a string') }).check(
   z.minLength(1, 'must not be empty'),
   z.maxLength(255, 'must be at most 255 characters'),
   z.refine((v) => !v.includes(':'), 'must not contain ":" (docker splits auth on it)'),
   z.refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters'),
 );
 
-const password = z.string().check(
+const password = z.string({ error: typeError('a string') }).check(
   z.minLength(1, 'must not be empty'),
   z.refine(
     (v) => Buffer.byteLength(v, 'utf8') <= limits.maxPasswordBytes,
@@ -32,7 +38,7 @@ const password = z.string().check(
   ),
 );
 
-const server = z.string().check(
+const server = z.string({ error: typeError('a string') }).check(
   z.superRefine((value, ctx) => {
     const parsed = parseServer(value);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason, input: value });
@@ -43,9 +49,13 @@ export const addCredentialRequest = z
   .strictObject({
     server,
     username: nullableOptional(username),
-    email: nullableOptional(z.email('must be an email address').check(z.maxLength(254, 'must be at most 254 characters'))),
+    email: nullableOptional(
+      z.email({ error: (issue) => typeError('a string')(issue) ?? 'must be an email address' }).check(
+        z.maxLength(254, 'must be at most 254 characters'),
+      ),
+    ),
     password,
-  })
+  }, { error: typeError('a JSON object') })
   .check(
     z.superRefine((body, ctx) => {
       const problem = googleKeyProblem(body.username, body.password);
@@ -72,7 +82,7 @@ export type CredentialPage = z.infer<typeof credentialPage>;
 
 export const listQuery = z.strictObject({
   limit: z._default(
-    z.coerce.number('must be a number').check(
+    z.coerce.number({ error: typeError('a number') }).check(
       z.int('must be a whole number'),
       z.gte(1, 'must be at least 1'),
       z.lte(limits.maxPageSize, `must be at most ${limits.maxPageSize}`),

@@ -45,8 +45,7 @@ export function zodIssues(error: $ZodError, prefix: string[] = []): FieldIssue[]
 
 function describe(issue: $ZodIssue): string {
   if (issue.code === 'invalid_type') {
-    if (issue.message.endsWith('received undefined')) return 'is required';
-    return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+    return issue.message === 'Invalid input' ? `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}` : issue.message;
   }
   return issue.message;
 }

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { parseServer } from '../../functions/core/registry.ts';
+
+const registryOf = (server: string) => {
+  const parsed = parseServer(server);
+  if (!parsed.ok) throw new Error(`expected ${server} to parse: ${parsed.reason}`);
+  return parsed.registry;
+};
+
+describe('registry key normalisation', () => {
+  it.each([
+    // Docker Hub: every alias and form is docker.io
+    ['https://index.docker.io/v1/', 'docker.io'],
+    ['https://index.docker.io/v1', 'docker.io'],
+    ['index.docker.io', 'docker.io'],
+    ['docker.io', 'docker.io'],
+    ['registry-1.docker.io', 'docker.io'],
+    ['https://registry-1.docker.io/v2/', 'docker.io'],
+    ['HTTPS://Index.Docker.IO/v1/', 'docker.io'],
+    ['  docker.io  ', 'docker.io'],
+    ['docker.io/myorg', 'docker.io/myorg'],
+    // Google
+    ['us.gcr.io', 'us.gcr.io'],
+    ['https://us.gcr.io', 'us.gcr.io'],
+    ['gcr.io/my-project', 'gcr.io/my-project'],
+    ['europe-west1-docker.pkg.dev', 'europe-west1-docker.pkg.dev'],
+    // Azure, Amazon, GitHub
+    ['myreg.azurecr.io', 'myreg.azurecr.io'],
+    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', '123456789012.dkr.ecr.eu-west-1.amazonaws.com'],
+    ['ghcr.io/my-org', 'ghcr.io/my-org'],
+    ['https://ghcr.io/My-Org/', 'ghcr.io/my-org'],
+    // Self-hosted
+    ['localhost:5000', 'localhost:5000'],
+    ['http://localhost:5000/v2/', 'localhost:5000'],
+    ['https://reg.example.com/v2/', 'reg.example.com'],
+    ['https://reg.example.com/v2', 'reg.example.com'],
+    ['reg.example.com:8443/team/v2/', 'reg.example.com:8443/team'],
+    ['REG.Example.COM', 'reg.example.com'],
+    ['10.0.0.5:5000', '10.0.0.5:5000'],
+    ['[::1]:5000', '[::1]:5000'],
+    ['registry', 'registry'],
+  ])('%s -> %s', (server, registry) => {
+    expect(registryOf(server)).toBe(registry);
+  });
+
+  it.each([
+    ['', 'must not be empty'],
+    ['   ', 'must not be empty'],
+    ['x'.repeat(256), 'at most 255'],
+    ['https://user:pw@reg.example.com', 'user name or password'],
+    ['user@reg.example.com', 'user name or password'],
+    ['https://reg.example.com/v2/?a=b', 'query or fragment'],
+    ['reg.example.com#frag', 'query or fragment'],
+    ['reg example.com', 'whitespace'],
+    ['reg.exa\tmple.com', 'whitespace'],
+    ['ftp://reg.example.com', 'scheme'],
+    ['-bad.example.com', 'host'],
+    ['bad-.example.com', 'host'],
+    ['bad..example.com', 'host'],
+    ['under_score.example.com', 'host'],
+    ['999.1.1.1', 'host'],
+    ['reg.example.com:0', 'port'],
+    ['reg.example.com:70000', 'port'],
+    ['reg.example.com:http', 'port'],
+    ['reg.example.com:', 'port'],
+    ['reg.example.com/../etc', 'path'],
+    ['reg.example.com/a//b', 'path'],
+    ['https://', 'host'],
+  ])('rejects %j (%s)', (server, reason) => {
+    const parsed = parseServer(server);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.reason).toContain(reason);
+  });
+});
