@@ -143,17 +143,18 @@ function takeLock(home: string): void {
 
 async function choosePorts(port: number): Promise<[number, number, number]> {
   if (port !== 0) return [port, port + 1, port + 2];
-  return [0, 0, await freePort()];
+  const probes = await Promise.all([0, 1, 2].map(() => listenOnFreePort()));
+  const ports = probes.map((probe) => (probe.address() as { port: number }).port);
+  await Promise.all(probes.map((probe) => new Promise((done) => probe.close(done))));
+  return ports as [number, number, number];
 }
 
-function freePort(): Promise<number> {
+// All three probes are held open together so the ports picked are distinct.
+function listenOnFreePort(): Promise<ReturnType<typeof createServer>> {
   return new Promise((done, fail) => {
     const probe = createServer();
     probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
+    probe.listen(0, '127.0.0.1', () => done(probe));
   });
 }
 
