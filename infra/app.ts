@@ -1,0 +1,3 @@
+import { createApp } from './regcred-app.ts';
+
+createApp();

@@ -1,0 +1,88 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Route } from '../../functions/contract/routes.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+// ESM bundles have no `require`; some bundled CommonJS dependencies still call it.
+const requireShim =
+  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+
+export const functionDefaults = {
+  memorySize: 512,
+  // aws-clients.ts sizes SDK timeouts so one KMS plus one DynamoDB call always finishes well inside this.
+  timeout: Duration.seconds(10),
+  logRetention: RetentionDays.ONE_MONTH,
+} as const;
+
+export interface ApiFunctionProps {
+  readonly route: Route;
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * One route's Lambda function with the shared defaults: Node 24 on arm64, an ESM bundle with the
+ * AWS SDK inside, source maps, X-Ray, an explicit log group, and a role that starts with only the
+ * right to write to that log group (no managed policy); callers add exactly what the route needs.
+ */
+export class ApiFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: functionDefaults.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `regcred ${props.route.name}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(repoRoot, props.route.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      description: `regcred ${props.route.method} ${props.route.path}`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: functionDefaults.memorySize,
+      timeout: functionDefaults.timeout,
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        externalModules: [],
+        banner: requireShim,
+        esbuildArgs: { '--tree-shaking': 'true' },
+        forceDockerBundling: false,
+      },
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked only synchronously by API Gateway: a failure is returned to the caller as an HTTP error and logged; there are no asynchronous events a DLQ could keep.',
+    });
+    Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) use Resource *: X-Ray has no resource-level permissions. Tests pin every statement of this policy.',
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod as ApiMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { envNames } from '../../functions/contract/config.ts';
+import { routeList, type HttpMethod } from '../../functions/contract/routes.ts';
+import { projectName } from '../../functions/contract/schemas.ts';
+import { ApiFunction } from './api-function.ts';
+import type { CredentialStorage } from './credential-storage.ts';
+import { routePermissions } from './route-permissions.ts';
+
+export interface CredentialsApiProps {
+  readonly storage: CredentialStorage;
+  /** Steady-state requests per second across the API. */
+  readonly rateLimit?: number;
+  /** Requests allowed in a short burst above the rate. */
+  readonly burstLimit?: number;
+}
+
+const accessLogFields = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  caller: '$context.identity.userArn',
+  accountId: '$context.identity.accountId',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+};
+
+/** The HTTP API: one IAM-authorised route and one function per entry of the route table. */
+export class CredentialsApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  readonly functions: Record<string, ApiFunction> = {};
+
+  constructor(scope: Construct, id: string, props: CredentialsApiProps) {
+    super(scope, id);
+    const { table, key } = props.storage;
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: 'regcred',
+      description: 'regcred: container-registry credentials vault',
+      defaultAuthorizer: new HttpIamAuthorizer(),
+      createDefaultStage: false,
+    });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 20, burstLimit: props.burstLimit ?? 40 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
+      },
+    });
+
+    const environment = { [envNames.tableName]: table.tableName, [envNames.kmsKeyId]: key.keyArn };
+    for (const route of routeList) {
+      const fn = new ApiFunction(this, route.name, { route, environment });
+      for (const statement of routePermissions(route.name, table, key)) fn.role.addToPrincipalPolicy(statement);
+      this.api.addRoutes({
+        path: route.path,
+        methods: [ApiMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.name}-integration`, fn.function),
+      });
+      this.functions[route.name] = fn;
+    }
+  }
+
+  /**
+   * Lets `grantee` call the given methods on one project's routes only
+   * (`execute-api:Invoke` on `/projects/<project>/*` of this API's stage).
+   */
+  grantProjectAccess(grantee: IGrantable, project: string, methods: readonly HttpMethod[]): Grant {
+    // A project name is a DNS label, so it can never widen the ARN with `*` or `/`.
+    if (!projectName.safeParse(project).success) throw new Error(`invalid project name: ${JSON.stringify(project)}`);
+    if (methods.length === 0) throw new Error('grantProjectAccess needs at least one method');
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [...new Set(methods)].map((method) =>
+        this.api.arnForExecuteApi(method, `/projects/${project}/*`, this.stage.stageName),
+      ),
+    });
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+}

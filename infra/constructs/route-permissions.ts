@@ -1,0 +1,35 @@
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Route } from '../../functions/contract/routes.ts';
+
+/** Encryption-context keys that every password encryption must carry (see core/credential.ts). */
+export const encryptionContextKeys = ['project', 'credentialId'] as const;
+
+/**
+ * Exactly what each handler calls, read from adapters/dynamodb-credential-store.ts and
+ * kms-password-encryptor.ts. Each TransactWriteItems element is authorised as its single-item action.
+ */
+export function routePermissions(route: Route['name'], table: ITable, key: IKey): PolicyStatement[] {
+  switch (route) {
+    case 'add-credential':
+      return [
+        // Two conditional Puts in one transaction; GetItem reads the registry guard on a conflict.
+        new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
+        new PolicyStatement({
+          actions: ['kms:Encrypt'],
+          resources: [key.keyArn],
+          conditions: {
+            // ForAllValues alone also passes an empty context; the Null checks make both keys mandatory.
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...encryptionContextKeys] },
+            Null: Object.fromEntries(encryptionContextKeys.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
+          },
+        }),
+      ];
+    case 'list-credentials':
+      return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] })];
+    case 'delete-credential':
+      // GetItem finds the credential's registry; two conditional Deletes remove it and its guard.
+      return [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] })];
+  }
+}

@@ -1,0 +1,25 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { CredentialStorage } from './constructs/credential-storage.ts';
+import { CredentialsApi } from './constructs/credentials-api.ts';
+
+export interface RegcredStackProps extends StackProps {
+  /** @default 'alias/regcred' */
+  readonly keyAlias?: string;
+}
+
+/** The whole service: storage, key, functions and the IAM-authorised HTTP API. */
+export class RegcredStack extends Stack {
+  readonly storage: CredentialStorage;
+  readonly api: CredentialsApi;
+
+  constructor(scope: Construct, id: string, props: RegcredStackProps = {}) {
+    super(scope, id, { description: 'regcred: a serverless vault for container-registry credentials', ...props });
+    this.storage = new CredentialStorage(this, 'Storage', { keyAlias: props.keyAlias ?? 'alias/regcred' });
+    this.api = new CredentialsApi(this, 'Api', { storage: this.storage });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the regcred API (SigV4, service execute-api)' });
+    new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'KeyAlias', { value: this.storage.alias.aliasName });
+  }
+}
