@@ -5,6 +5,7 @@ import {
   TransactionCanceledException,
   TransactWriteItemsCommand,
   type AttributeValue,
+  type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import type { CredentialView, StoredCredential } from '../core/credential.ts';
 import { ConflictError, NotFoundError, UnavailableError } from '../core/errors.ts';
@@ -32,8 +33,9 @@ export class DynamoDbCredentialStore implements CredentialStore {
     this.table = table;
   }
 
-  static fromEnv(): DynamoDbCredentialStore {
-    return new DynamoDbCredentialStore(new DynamoDBClient(clientConfig), requiredEnv(envNames.tableName));
+  /** The production wiring; overrides (e.g. a test request handler) are merged into the client config. */
+  static fromEnv(overrides: DynamoDBClientConfig = {}): DynamoDbCredentialStore {
+    return new DynamoDbCredentialStore(new DynamoDBClient({ ...clientConfig, ...overrides }), requiredEnv(envNames.tableName));
   }
 
   async create(credential: StoredCredential): Promise<void> {

@@ -1,4 +1,4 @@
-import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { EncryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { clientConfig } from './aws-clients.ts';
 import { UnavailableError } from '../core/errors.ts';
@@ -13,8 +13,9 @@ export class KmsPasswordEncryptor implements PasswordEncryptor {
     this.keyId = keyId;
   }
 
-  static fromEnv(): KmsPasswordEncryptor {
-    return new KmsPasswordEncryptor(new KMSClient(clientConfig), requiredEnv(envNames.kmsKeyId));
+  /** The production wiring; overrides (e.g. a test request handler) are merged into the client config. */
+  static fromEnv(overrides: KMSClientConfig = {}): KmsPasswordEncryptor {
+    return new KmsPasswordEncryptor(new KMSClient({ ...clientConfig, ...overrides }), requiredEnv(envNames.kmsKeyId));
   }
 
   async encrypt(password: string, context: Record<string, string>): Promise<Uint8Array> {

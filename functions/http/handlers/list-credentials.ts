@@ -1,0 +1,15 @@
+import { projectParams } from '../../contract/path-params.ts';
+import { routes } from '../../contract/routes.ts';
+import { listQuery } from '../../contract/schemas.ts';
+import { listCredentials } from '../../core/list-credentials.ts';
+import type { CredentialStore } from '../../core/ports.ts';
+import { apiHandler, parse } from '../api-handler.ts';
+import { json } from '../responses.ts';
+
+export function listCredentialsHandler(deps: { readonly store: CredentialStore }) {
+  return apiHandler(routes.listCredentials, async (event) => {
+    const { project } = parse(projectParams, event.pathParameters);
+    const query = parse(listQuery, event.queryStringParameters ?? {});
+    return json(200, await listCredentials(deps, { project, ...query }));
+  });
+}
