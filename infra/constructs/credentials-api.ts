@@ -3,8 +3,9 @@ import { HttpApi, HttpMethod as ApiMethod, HttpStage, LogGroupLogDestination } f
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/contract/config.ts';
 import { routeList, type HttpMethod } from '../../functions/contract/routes.ts';
@@ -88,16 +89,30 @@ export class CredentialsApi extends Construct {
     // A project name is a DNS label, so it can never widen the ARN with `*` or `/`.
     if (!projectName.safeParse(project).success) throw new Error(`invalid project name: ${JSON.stringify(project)}`);
     if (methods.length === 0) throw new Error('grantProjectAccess needs at least one method');
-    return Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: [...new Set(methods)].map((method) =>
-        this.api.arnForExecuteApi(method, `/projects/${project}/*`, this.stage.stageName),
-      ),
-    });
+    const resourceArns = [...new Set(methods)].map((method) =>
+      this.api.arnForExecuteApi(method, `/projects/${project}/*`, this.stage.stageName),
+    );
+    const grant = Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
+    acknowledgeProjectWildcards(grantee, project, resourceArns);
+    return grant;
   }
 
   get url(): string {
     return this.stage.url;
+  }
+}
+
+// The trailing * of each project ARN is the credential path below /projects/<project>/, so cdk-nag's
+// wildcard finding is expected; acknowledge exactly those findings on the grantee's policy. A grantee
+// in another stack resolves differently and still gets the finding, for its owner to review.
+function acknowledgeProjectWildcards(grantee: IGrantable, project: string, resourceArns: string[]): void {
+  const principal = grantee.grantPrincipal;
+  const policy = Construct.isConstruct(principal) ? principal.node.tryFindChild('DefaultPolicy') : undefined;
+  if (!policy) return;
+  for (const arn of resourceArns) {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(policy).resolve(arn))}]`,
+      reason: `execute-api:Invoke on project ${project} only; the * is the credential path below /projects/${project}/ (CredentialsApi.grantProjectAccess).`,
+    });
   }
 }

@@ -1,0 +1,56 @@
+// The one synth with real (local esbuild) bundling: the bundles exist, are ESM, minified, with
+// source maps and the AWS SDK inside, and tree-shaking keeps the KMS client out of list and delete.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { routeList } from '../../functions/contract/routes.ts';
+import { createApp, stackName } from '../../infra/regcred-app.ts';
+import { logicalId } from './synth.ts';
+
+const outdir = mkdtempSync(join(tmpdir(), 'regcred-cdk-out-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+// Asset metadata is on when the CDK CLI runs the app; turn it on here to find each bundle.
+const { app, stack } = createApp({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+const assembly = app.synth();
+const template = assembly.getStackByName(stackName).template as {
+  Resources: Record<string, { Metadata?: Record<string, string> }>;
+};
+
+function bundleOf(name: string) {
+  const id = logicalId(stack.api.functions[name]!.function);
+  const assetPath = template.Resources[id]?.Metadata?.['aws:asset:path'];
+  if (!assetPath) throw new Error(`no asset for ${name}`);
+  const file = join(assembly.directory, assetPath, 'index.mjs');
+  return { file, code: existsSync(file) ? readFileSync(file, 'utf8') : '' };
+}
+
+// Minified bundles keep the SDK's string literals: the KMS wire target, client name and operation schema.
+const kmsClientMarkers = ['TrentService', 'KMSClient', '"EncryptResponse"'];
+
+describe('real bundling', () => {
+  it.each(routeList.map((r) => r.name))('%s: an ESM bundle with the require shim, minified, with a source map', (name) => {
+    const { file, code } = bundleOf(name);
+    expect(existsSync(file)).toBe(true);
+    expect(code.slice(0, 69)).toBe("import { createRequire as topLevelCreateRequire } from 'node:module';");
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    expect(code.slice(-40).trim()).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map$/);
+    expect(existsSync(`${file}.map`)).toBe(true);
+  });
+
+  it.each(routeList.map((r) => r.name))('%s: bundles the AWS SDK instead of loading it from the runtime', (name) => {
+    const { code } = bundleOf(name);
+    expect(code.includes('DynamoDB_20120810')).toBe(true);
+    expect(code.match(/(from|import\(|require\()\s*["']@aws-sdk\/client-[a-z-]+["']/g)).toBeNull();
+  });
+
+  it('add bundles the KMS client; list and delete contain no KMS client code', () => {
+    const markersIn = (name: string) => kmsClientMarkers.filter((marker) => bundleOf(name).code.includes(marker));
+    expect(markersIn('add-credential')).toEqual(kmsClientMarkers);
+    for (const name of ['list-credentials', 'delete-credential']) {
+      expect(bundleOf(name).code.length).toBeGreaterThan(100_000);
+      expect(markersIn(name)).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,102 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AccountRootPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { routeList } from '../../functions/contract/routes.ts';
+import { nagPacks } from '../../infra/regcred-app.ts';
+import { appWithoutBundling } from './synth.ts';
+
+/** Every finding of the packs the app registers: errors and warnings alike. */
+function findings(scope: IConstruct) {
+  return nagPacks().flatMap((pack) =>
+    pack.validateScope(scope).violations.map((v) => ({
+      pack: pack.name,
+      rule: v.ruleName,
+      severity: v.severity,
+      resources: v.violatingResources.map((r) => r.constructPath),
+    })),
+  );
+}
+
+/** Every acknowledgement in the tree, as construct path, rule id and reason. */
+function acknowledgements(scope: IConstruct) {
+  return scope.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          path: c.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+const { app, stack } = appWithoutBundling();
+
+
+describe('cdk-nag (AwsSolutions + Serverless)', () => {
+  it('runs both packs on every synth of the app and fails it on a finding', () => {
+    expect(nagPacks().map((p) => p.name).sort()).toEqual(['AwsSolutions', 'Serverless']);
+    const broken = appWithoutBundling();
+    new Table(broken.stack, 'Bare', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
+    new CfnFunction(broken.stack, 'Raw', { code: { zipFile: 'x' }, role: 'arn:aws:iam::111111111111:role/r', runtime: 'nodejs24.x', handler: 'index.handler' });
+    expect(() => broken.app.synth()).toThrow(/AwsSolutions-DDB3[\s\S]*Serverless-|Serverless-[\s\S]*AwsSolutions-DDB3/);
+  });
+
+  it('has no unacknowledged finding, error or warning', () => {
+    expect(findings(app)).toEqual([]);
+  });
+
+  it('acknowledges only one finding per construct, each with a reason, on exactly these constructs', () => {
+    const acks = acknowledgements(app);
+    expect(acks.map(({ path, id }) => `${path} ${id}`).sort()).toEqual(
+      routeList
+        .flatMap((r) => [
+          `Regcred/Api/${r.name}/Function Serverless-LambdaDLQ`,
+          `Regcred/Api/${r.name}/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
+        ])
+        .sort(),
+    );
+    for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(60);
+  });
+
+  it('the IAM5 acknowledgement covers only the X-Ray statement: no other statement uses Resource *', () => {
+    for (const { name } of routeList) {
+      const policy = stack.api.functions[name]!.role.node.findChild('DefaultPolicy');
+      const doc = stack.resolve((policy.node.defaultChild as unknown as { policyDocument: unknown }).policyDocument);
+      const starred = (doc.Statement as { Action: string[]; Resource: unknown }[]).filter((s) => s.Resource === '*');
+      expect(starred.map((s) => s.Action)).toEqual([['xray:PutTraceSegments', 'xray:PutTelemetryRecords']]);
+    }
+  });
+
+  it('a project grant stays nag-clean: its expected wildcard findings are acknowledged on the grantee only', () => {
+    const granted = appWithoutBundling();
+    const team = new Role(granted.stack, 'TeamA', { assumedBy: new AccountRootPrincipal() });
+    granted.stack.api.grantProjectAccess(team, 'team-a', ['GET', 'DELETE']);
+    expect(findings(granted.app)).toEqual([]);
+    const teamAcks = acknowledgements(granted.app).filter((a) => a.path.startsWith('Regcred/TeamA'));
+    expect(teamAcks.map((a) => a.id)).toEqual([
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::arn:.*\/\$default\/GET\/projects\/team-a\/\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::arn:.*\/\$default\/DELETE\/projects\/team-a\/\*\]$/),
+    ]);
+  });
+
+  it('does report findings, errors and warnings, when there are some (control)', () => {
+    const control = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const scope = new Stack(control, 'Control');
+    new Table(scope, 'Bare', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
+    const role = new Role(scope, 'Wide', { assumedBy: new AccountRootPrincipal() });
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+    new CfnLogGroup(scope, 'Forever');
+    const found = findings(control);
+    expect(found.map((f) => f.rule)).toEqual(
+      expect.arrayContaining(['AwsSolutions-DDB3', 'AwsSolutions-IAM5[Action::s3:*]', 'Serverless-CloudWatchLogGroupRetentionPeriod']),
+    );
+    expect(found.some((f) => f.severity === 'warning')).toBe(true);
+  });
+});

@@ -1,0 +1,29 @@
+// Shared synthesis helpers for the infra tests: build the app exactly as `cdk synth` does.
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { createApp } from '../../infra/regcred-app.ts';
+
+/** Skips esbuild for every stack: template assertions don't need the bundles. */
+export const skipBundling = { 'aws:cdk:bundling-stacks': [] };
+
+export function appWithoutBundling() {
+  return createApp({ context: skipBundling });
+}
+
+export function synthWithoutBundling() {
+  const { app, stack } = appWithoutBundling();
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** Logical ID of an L2 construct's CloudFormation resource. */
+export function logicalId(construct: IConstruct): string {
+  const cfn = construct.node.defaultChild as CfnElement;
+  return (cfn.stack as Stack).getLogicalId(cfn);
+}
+
+export type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+export function resources(template: Template): Record<string, Resource> {
+  return template.toJSON()['Resources'];
+}
