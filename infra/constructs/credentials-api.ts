@@ -2,7 +2,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod as ApiMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, Policy, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
@@ -107,7 +107,8 @@ export class CredentialsApi extends Construct {
 // in another stack resolves differently and still gets the finding, for its owner to review.
 function acknowledgeProjectWildcards(grantee: IGrantable, project: string, resourceArns: string[]): void {
   const principal = grantee.grantPrincipal;
-  const policy = Construct.isConstruct(principal) ? principal.node.tryFindChild('DefaultPolicy') : undefined;
+  // A Role's DefaultPolicy, or the Policy that an imported (mutable) role adds.
+  const policy = Construct.isConstruct(principal) ? principal.node.children.find((c) => c instanceof Policy) : undefined;
   if (!policy) return;
   for (const arn of resourceArns) {
     Validations.of(policy).acknowledge({

@@ -78,7 +78,11 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
     const granted = appWithoutBundling();
     const team = new Role(granted.stack, 'TeamA', { assumedBy: new AccountRootPrincipal() });
     granted.stack.api.grantProjectAccess(team, 'team-a', ['GET', 'DELETE']);
+    const imported = Role.fromRoleArn(granted.stack, 'TeamB', 'arn:aws:iam::123456789012:role/team-b-ci', { mutable: true });
+    granted.stack.api.grantProjectAccess(imported, 'team-b', ['POST']);
     expect(findings(granted.app)).toEqual([]);
+    const teamBAcks = acknowledgements(granted.app).filter((a) => a.path.startsWith('Regcred/TeamB'));
+    expect(teamBAcks.map((a) => a.id)).toEqual([expect.stringMatching(/\/\$default\/POST\/projects\/team-b\/\*\]$/)]);
     const teamAcks = acknowledgements(granted.app).filter((a) => a.path.startsWith('Regcred/TeamA'));
     expect(teamAcks.map((a) => a.id)).toEqual([
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::arn:.*\/\$default\/GET\/projects\/team-a\/\*\]$/),
