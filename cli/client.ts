@@ -1,0 +1,154 @@
+// A small typed client for the regcred HTTP API. URLs come from the route table, request and
+// response types from the contract's zod schemas.
+import { limits } from '../functions/contract/config.ts';
+import { expandPath, routes, type Route } from '../functions/contract/routes.ts';
+import {
+  credential,
+  credentialPage,
+  errorBody,
+  type AddCredentialRequest,
+  type Credential,
+  type CredentialPage,
+  type ErrorBody,
+} from '../functions/contract/schemas.ts';
+import type { OutgoingRequest } from './sigv4.ts';
+
+/** The API answered with an error status; `body` is its JSON error when it sent one. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly body: ErrorBody | undefined;
+  constructor(status: number, message: string, body?: ErrorBody) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** No HTTP answer at all: connection refused, unknown host, timeout. */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError';
+  readonly endpoint: string;
+  constructor(endpoint: string, reason: string) {
+    super(
+      `Cannot reach the regcred API at ${endpoint} (${reason}); ` +
+        'start the local one with `npm start`, or pass --endpoint with the URL of a running API.',
+    );
+    this.endpoint = endpoint;
+  }
+}
+
+/** The API answered 2xx with something that is not what the contract says. */
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
+
+export type Signer = (request: OutgoingRequest) => Promise<Record<string, string>>;
+
+export interface ClientOptions {
+  readonly endpoint: string;
+  /** Signs each request (SigV4 for the deployed API); unsigned when absent. */
+  readonly sign?: Signer;
+  readonly timeoutMs?: number;
+}
+
+export interface RegcredClient {
+  add(project: string, request: AddCredentialRequest): Promise<Credential>;
+  listPage(project: string, page?: { limit?: number; nextToken?: string }): Promise<CredentialPage>;
+  /** Every credential of the project, following nextToken to the end. */
+  listAll(project: string): Promise<Credential[]>;
+  remove(project: string, id: string): Promise<void>;
+}
+
+export function createClient(options: ClientOptions): RegcredClient {
+  const base = options.endpoint.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 30_000;
+
+  async function call(route: Route, params: Record<string, string>, init: { query?: Record<string, string>; json?: unknown } = {}) {
+    const url = new URL(`${base}${expandPath(route.path, params)}`);
+    for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, value);
+    const body = init.json === undefined ? undefined : JSON.stringify(init.json);
+    const request: OutgoingRequest = {
+      method: route.method,
+      url,
+      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body }),
+    };
+    const { host: _host, ...headers } = options.sign ? await options.sign(request) : request.headers;
+    let response: Response;
+    try {
+      response = await fetch(url, { method: route.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new UnreachableError(base, reasonOf(error, timeoutMs));
+    }
+    const text = await response.text();
+    if (!response.ok) throw apiError(response, text);
+    return text;
+  }
+
+  async function listPage(project: string, page: { limit?: number; nextToken?: string } = {}): Promise<CredentialPage> {
+    const query: Record<string, string> = { limit: String(page.limit ?? limits.maxPageSize) };
+    if (page.nextToken) query.nextToken = page.nextToken;
+    return parse(credentialPage, await call(routes.listCredentials, { project }, { query }));
+  }
+
+  return {
+    async add(project, request) {
+      return parse(credential, await call(routes.addCredential, { project }, { json: request }));
+    },
+    listPage,
+    async listAll(project) {
+      const items: Credential[] = [];
+      const seen = new Set<string>();
+      let nextToken: string | null = null;
+      do {
+        const page: CredentialPage = await listPage(project, nextToken ? { nextToken } : {});
+        items.push(...page.items);
+        nextToken = page.nextToken;
+        if (nextToken && seen.has(nextToken)) throw new ProtocolError('The API returned the same nextToken twice.');
+        if (nextToken) seen.add(nextToken);
+      } while (nextToken);
+      return items;
+    },
+    async remove(project, id) {
+      await call(routes.deleteCredential, { project, id });
+    },
+  };
+}
+
+function parse<T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false } }, text: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('The API answered with something that is not JSON.');
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) throw new ProtocolError('The API answered with JSON that does not match the regcred contract.');
+  return result.data;
+}
+
+function apiError(response: Response, text: string): ApiError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = errorBody.safeParse(json);
+  if (parsed.success) return new ApiError(response.status, parsed.data.message, parsed.data);
+  // API Gateway's own refusals (403 from IAM auth, 429 throttling) are {"message": "..."}.
+  const gatewayMessage = (json as { message?: unknown } | undefined)?.message;
+  const message = typeof gatewayMessage === 'string' ? gatewayMessage : response.statusText || 'no message';
+  return new ApiError(response.status, `HTTP ${response.status}: ${message}`);
+}
+
+function reasonOf(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs / 1000} s`;
+  }
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,114 @@
+// Settings: flag > environment > config file > default. The file is JSON, mode 0600, at
+// $XDG_CONFIG_HOME/regcred/config.json or ~/.config/regcred/config.json.
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { projectName } from '../functions/contract/schemas.ts';
+
+export const defaultEndpoint = 'http://127.0.0.1:3000';
+
+export const configKeys = ['project', 'endpoint', 'region'] as const;
+export type ConfigKey = (typeof configKeys)[number];
+export type ConfigFile = Partial<Record<ConfigKey, string>>;
+
+export const envNamesFor: Record<ConfigKey, readonly string[]> = {
+  project: ['REGCRED_PROJECT'],
+  endpoint: ['REGCRED_ENDPOINT'],
+  region: ['REGCRED_REGION', 'AWS_REGION'],
+};
+
+/** A mistake in how regcred was called: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return join(base, 'regcred', 'config.json');
+}
+
+export function readConfig(path = configPath()): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`The config file ${path} is not valid JSON; fix or delete it.`);
+  }
+  const config: ConfigFile = {};
+  if (parsed && typeof parsed === 'object') {
+    for (const key of configKeys) {
+      const value = (parsed as Record<string, unknown>)[key];
+      if (typeof value === 'string') config[key] = value;
+    }
+  }
+  return config;
+}
+
+export function writeConfig(config: ConfigFile, path = configPath()): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
+}
+
+export function parseConfigKey(key: string): ConfigKey {
+  if ((configKeys as readonly string[]).includes(key)) return key as ConfigKey;
+  throw new UsageError(`Unknown config key "${key}"; the keys are ${configKeys.join(', ')}.`);
+}
+
+/** Checks a value before it is stored or used; returns it normalised. */
+export function checkSetting(key: ConfigKey, value: string): string {
+  if (key === 'project') {
+    if (!projectName.safeParse(value).success) {
+      throw new UsageError(`Project "${value}" is not valid: it must be a DNS label (1-63 lowercase letters, digits or hyphens).`);
+    }
+    return value;
+  }
+  if (key === 'endpoint') {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(`Endpoint "${value}" is not a URL; give one such as ${defaultEndpoint}.`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new UsageError(`Endpoint "${value}" must be an http:// or https:// URL.`);
+    }
+    if (url.username || url.password || url.search || url.hash) {
+      throw new UsageError('The endpoint must not contain user info, a query or a fragment.');
+    }
+    return value.replace(/\/+$/, '');
+  }
+  if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(value)) {
+    throw new UsageError(`Region "${value}" does not look like an AWS region (e.g. eu-west-1).`);
+  }
+  return value;
+}
+
+export interface Settings {
+  readonly project: string | undefined;
+  readonly endpoint: string;
+  readonly region: string | undefined;
+}
+
+/** Resolves each setting from the first source that has it: flag, environment, file, default. */
+export function resolveSettings(
+  flags: Partial<Record<ConfigKey, string | undefined>>,
+  env: NodeJS.ProcessEnv,
+  file: ConfigFile,
+): Settings {
+  const pick = (key: ConfigKey): string | undefined => {
+    const fromEnv = envNamesFor[key].map((name) => env[name]).find((value) => value);
+    const value = flags[key] || fromEnv || file[key];
+    return value ? checkSetting(key, value) : undefined;
+  };
+  return { project: pick('project'), endpoint: pick('endpoint') ?? defaultEndpoint, region: pick('region') };
+}

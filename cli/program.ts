@@ -1,0 +1,268 @@
+// The regcred command line: `docker add-credentials | list-credentials | delete-credentials` as in
+// the seed CLI, plus `config`. Errors become exit codes in run(): 1 the API refused or failed, 2 usage.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { credentialId, type AddCredentialRequest } from '../functions/contract/schemas.ts';
+import { ApiError, createClient, ProtocolError, UnreachableError, type RegcredClient } from './client.ts';
+import {
+  checkSetting,
+  configPath,
+  defaultEndpoint,
+  parseConfigKey,
+  readConfig,
+  resolveSettings,
+  UsageError,
+  writeConfig,
+} from './config.ts';
+import { defaultCredentials, executeApiRegion, signRequest } from './sigv4.ts';
+import { credentialTable } from './table.ts';
+
+interface GlobalOptions {
+  project?: string;
+  endpoint?: string;
+  region?: string;
+  sigv4?: boolean;
+}
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readStdin(): Promise<string>;
+}
+
+const processIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  async readStdin() {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+};
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const missingProject =
+  'No project given. Pass --project <name>, set REGCRED_PROJECT, or save a default with `regcred config set project <name>`.';
+
+/** Runs the CLI and returns the exit code; never throws, never prints a stack trace. */
+export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    }
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}\n`);
+      return 2;
+    }
+    io.err(`error: ${describe(error)}\n`);
+    return 1;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApiError) {
+    const existingId = error.body?.existingId;
+    return existingId && !error.message.includes(existingId) ? `${error.message} Existing id: ${existingId}.` : error.message;
+  }
+  if (error instanceof UnreachableError || error instanceof ProtocolError || error instanceof Failure) return error.message;
+  return `unexpected failure: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+}
+
+/** A failure with a message meant for the user: exit code 1. */
+class Failure extends Error {
+  override name = 'Failure';
+}
+
+function buildProgram(io: Io): Command {
+  const program = new Command('regcred')
+    .description('Store, list and delete container-registry credentials in a regcred vault.')
+    .version(version, '-V, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError('(add --help for usage and an example)')
+    .option('--project <name>', 'project the credentials belong to (env REGCRED_PROJECT)')
+    .option('--endpoint <url>', `regcred API base URL (env REGCRED_ENDPOINT, default ${defaultEndpoint})`)
+    .option('--region <region>', 'AWS region for SigV4 with --sigv4 (env REGCRED_REGION or AWS_REGION)')
+    .option('--sigv4', 'sign requests with SigV4 (automatic for *.execute-api.<region>.amazonaws.com)')
+    .addHelpText(
+      'after',
+      `
+Settings come from the flag, else the environment, else ${configPath()}, else the default.
+
+Example:
+  $ regcred config set project demo
+  $ regcred docker add-credentials --docker-server https://index.docker.io/v1/ --docker-username me --docker-password-stdin < token.txt
+  $ regcred docker list-credentials`,
+    );
+
+  const docker = program.command('docker').description('manage the project’s container-registry credentials');
+  docker.addHelpText('after', '\nExample:\n  $ regcred docker list-credentials --project demo');
+
+  docker
+    .command('add-credentials')
+    .description('store a registry credential and print its ID')
+    .requiredOption('--docker-server <server>', 'registry server, e.g. https://index.docker.io/v1/, gcr.io, myreg.azurecr.io')
+    .option('--docker-username <username>', 'registry username (optional)')
+    .option('--docker-email <email>', 'email address (optional)')
+    .option('--docker-password <password>', 'registry password or token (prefer --docker-password-stdin)')
+    .option('--docker-password-stdin', 'read the password from standard input; one trailing newline is trimmed')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ regcred docker add-credentials --docker-server gcr.io --docker-username _json_key \\
+      --docker-email me@example.com --docker-password-stdin < keyfile.json`,
+    )
+    .action(async (options: AddOptions, command: Command) => {
+      const password = await passwordFrom(options, io);
+      const { client, project } = await connect(command);
+      const request: AddCredentialRequest = {
+        server: options.dockerServer,
+        password,
+        ...(options.dockerUsername !== undefined && { username: options.dockerUsername }),
+        ...(options.dockerEmail !== undefined && { email: options.dockerEmail }),
+      };
+      const created = await client.add(project, request);
+      io.out(options.output === 'json' ? `${JSON.stringify(created, null, 2)}\n` : `${created.id}\n`);
+    });
+
+  docker
+    .command('list-credentials')
+    .description('list the project’s credentials (never their passwords)')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ regcred docker list-credentials --project demo
+  $ regcred docker list-credentials -o json | jq -r '.[] | select(.registry == "docker.io") | .id'`,
+    )
+    .action(async (options: { output: string }, command: Command) => {
+      const { client, project } = await connect(command);
+      const items = await client.listAll(project);
+      io.out(options.output === 'json' ? `${JSON.stringify(items, null, 2)}\n` : credentialTable(items));
+    });
+
+  docker
+    .command('delete-credentials')
+    .description('delete a credential by the ID list-credentials shows')
+    .argument('<id>', 'credential ID')
+    .addHelpText('after', '\nExample:\n  $ regcred docker delete-credentials 0193c2a4-5b6e-7c8d-9e0f-112233445566')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      if (!credentialId.safeParse(id).success) throw new UsageError(`"${id}" is not a credential ID (a UUID, as list-credentials shows).`);
+      const { client, project } = await connect(command);
+      try {
+        await client.remove(project, id);
+      } catch (error) {
+        if (error instanceof ApiError && error.body?.error === 'NotFound') {
+          throw new ApiError(404, `Credential ${id} not found in project ${project}.`, error.body);
+        }
+        throw error;
+      }
+      io.out(`Deleted credential ${id}.\n`);
+    });
+
+  const config = program.command('config').description(`read and write the config file (${configPath()})`);
+  config.addHelpText('after', '\nExample:\n  $ regcred config set project demo\n  $ regcred config list');
+  config
+    .command('set')
+    .description('save a default: project, endpoint or region')
+    .argument('<key>', 'project, endpoint or region')
+    .argument('<value>', 'the value')
+    .addHelpText('after', '\nExample:\n  $ regcred config set endpoint https://abc123.execute-api.eu-west-1.amazonaws.com')
+    .action((key: string, value: string) => {
+      const name = parseConfigKey(key);
+      writeConfig({ ...readConfig(), [name]: checkSetting(name, value) });
+    });
+  config
+    .command('get')
+    .description('print a saved value (exit 1 when it is not set)')
+    .argument('<key>', 'project, endpoint or region')
+    .addHelpText('after', '\nExample:\n  $ regcred config get project')
+    .action((key: string) => {
+      const name = parseConfigKey(key);
+      const value = readConfig()[name];
+      if (value === undefined) throw new Failure(`${name} is not set in ${configPath()}.`);
+      io.out(`${value}\n`);
+    });
+  config
+    .command('unset')
+    .description('remove a saved value')
+    .argument('<key>', 'project, endpoint or region')
+    .addHelpText('after', '\nExample:\n  $ regcred config unset region')
+    .action((key: string) => {
+      const name = parseConfigKey(key);
+      const { [name]: _removed, ...rest } = readConfig();
+      writeConfig(rest);
+    });
+  config
+    .command('list')
+    .description('print every saved value as key=value')
+    .addHelpText('after', '\nExample:\n  $ regcred config list')
+    .action(() => {
+      for (const [key, value] of Object.entries(readConfig())) io.out(`${key}=${value}\n`);
+    });
+
+  return program;
+}
+
+interface AddOptions {
+  dockerServer: string;
+  dockerUsername?: string;
+  dockerEmail?: string;
+  dockerPassword?: string;
+  dockerPasswordStdin?: boolean;
+  output: string;
+}
+
+function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+}
+
+async function passwordFrom(options: AddOptions, io: Io): Promise<string> {
+  if (options.dockerPassword !== undefined && options.dockerPasswordStdin) {
+    throw new UsageError('Give either --docker-password or --docker-password-stdin, not both.');
+  }
+  if (options.dockerPasswordStdin) {
+    const password = (await io.readStdin()).replace(/\r?\n$/, '');
+    if (!password) throw new UsageError('--docker-password-stdin read an empty password from standard input.');
+    return password;
+  }
+  if (options.dockerPassword === undefined) {
+    throw new UsageError('A password is required: pipe it to --docker-password-stdin, or pass --docker-password <password>.');
+  }
+  if (!options.dockerPassword) throw new UsageError('--docker-password must not be empty.');
+  io.err('warning: --docker-password leaves the password in shell history and the process list; use --docker-password-stdin.\n');
+  return options.dockerPassword;
+}
+
+async function connect(command: Command): Promise<{ client: RegcredClient; project: string }> {
+  const flags = command.optsWithGlobals<GlobalOptions>();
+  const settings = resolveSettings(flags, process.env, readConfig());
+  if (!settings.project) throw new UsageError(missingProject);
+  const region = executeApiRegion(settings.endpoint) ?? (flags.sigv4 ? settings.region : undefined);
+  if (flags.sigv4 && !region) {
+    throw new UsageError('--sigv4 needs a region: pass --region, set REGCRED_REGION or AWS_REGION, or run `regcred config set region <region>`.');
+  }
+  if (!region) return { client: createClient({ endpoint: settings.endpoint }), project: settings.project };
+  const credentials = await defaultCredentials();
+  const client = createClient({
+    endpoint: settings.endpoint,
+    async sign(request) {
+      try {
+        return await signRequest(request, { region, credentials });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Failure(`No AWS credentials to sign requests to ${settings.endpoint} (${reason}); set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`);
+      }
+    },
+  });
+  return { client, project: settings.project };
+}
