@@ -1,0 +1,356 @@
+// End-to-end: the package's real `regcred` bin as a subprocess against the run's `npm start` stack.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand } from '@aws-sdk/client-kms';
+import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { expandPath, routes } from '../../functions/contract/routes.ts';
+import { keyOf, tableKeys } from '../../functions/contract/table.ts';
+import { localClients, uniqueProject } from '../support/handlers.ts';
+import { trackSecret } from '../support/secret-audit.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; bin: { regcred: string } };
+const bin = join(repoRoot, packageJson.bin.regcred);
+const { apiUrl } = inject('localStack');
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const passwords: string[] = [];
+const secret = (label: string) => {
+  const password = trackSecret(`cli-${label}-${crypto.randomUUID()}`);
+  passwords.push(password);
+  return password;
+};
+const transcripts: string[] = [];
+const tempDirs: string[] = [];
+let configHome = '';
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the bin with a clean environment: no REGCRED_* or AWS settings, a private XDG_CONFIG_HOME. */
+function regcred(args: string[], options: { stdin?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Result> {
+  const env: Record<string, string> = { XDG_CONFIG_HOME: configHome };
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !/^(REGCRED_|AWS_)/.test(name)) env[name] ??= value;
+  }
+  Object.assign(env, options.env);
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { cwd: repoRoot, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdin.end(options.stdin ?? '');
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      transcripts.push(stdout, stderr);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function apiAdd(project: string, body: Record<string, string>): Promise<string> {
+  const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
+async function storedPassword(project: string, id: string): Promise<string> {
+  const { dynamo, kms, tableName } = localClients();
+  const item = await dynamo.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: { [tableKeys.partition]: { S: keyOf.project(project) }, [tableKeys.sort]: { S: keyOf.credential(id) } },
+    }),
+  );
+  const plain = await kms.send(
+    new DecryptCommand({ CiphertextBlob: item.Item?.['ciphertext']?.B, EncryptionContext: { project, credentialId: id } }),
+  );
+  return Buffer.from(plain.Plaintext ?? []).toString('utf8');
+}
+
+const noStackTrace = (text: string) => expect(text).not.toMatch(/^\s+at /m);
+
+beforeEach(() => {
+  configHome = mkdtempSync(join(tmpdir(), 'regcred-cli-'));
+  tempDirs.push(configHome);
+});
+
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  expect(passwords.length).toBeGreaterThan(0);
+  const everything = transcripts.join('\n');
+  for (const password of passwords) expect(everything.includes(password), 'a password appeared in CLI output').toBe(false);
+});
+
+describe('regcred docker', () => {
+  it('adds with --docker-password (warning) and --docker-password-stdin (trailing newline trimmed), then lists and deletes', async () => {
+    const project = uniqueProject('cli');
+    const flagPassword = secret('flag');
+    const added = await regcred([
+      'docker', 'add-credentials', '--project', project, '--endpoint', apiUrl,
+      '--docker-server', 'https://index.docker.io/v1/', '--docker-username', 'me',
+      '--docker-email', 'me@example.com', '--docker-password', flagPassword,
+    ]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^[0-9a-f-]{36}\n$/);
+    expect(added.stderr.trim().split('\n')).toHaveLength(1);
+    expect(added.stderr).toMatch(/^warning: .*--docker-password-stdin/);
+    const flagId = added.stdout.trim();
+    expect(flagId).toMatch(uuid);
+
+    const stdinPassword = secret('stdin');
+    const piped = await regcred(
+      ['docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-server', 'gcr.io',
+        '--docker-password-stdin', '-o', 'json'],
+      { stdin: `${stdinPassword}\r\n` },
+    );
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe('');
+    const created = JSON.parse(piped.stdout);
+    expect(created).toMatchObject({ server: 'gcr.io', registry: 'gcr.io', username: null, email: null });
+    expect(created.id).toMatch(uuid);
+
+    expect(await storedPassword(project, flagId)).toBe(flagPassword);
+    expect(await storedPassword(project, created.id)).toBe(stdinPassword);
+
+    const listed = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')).toEqual([
+      'ID                                     SERVER                        USERNAME   EMAIL',
+      `${flagId}   https://index.docker.io/v1/   me         me@example.com`,
+      `${created.id}   gcr.io`,
+      '',
+    ]);
+
+    const deleted = await regcred(['docker', 'delete-credentials', flagId, '--project', project, '--endpoint', apiUrl]);
+    expect(deleted).toMatchObject({ code: 0, stderr: '' });
+    expect(deleted.stdout).toContain(flagId);
+    const afterDelete = await regcred(['docker', 'list-credentials', '-o', 'json', '--project', project, '--endpoint', apiUrl]);
+    expect(JSON.parse(afterDelete.stdout).map((c: { id: string }) => c.id)).toEqual([created.id]);
+
+    const again = await regcred(['docker', 'delete-credentials', flagId, '--project', project, '--endpoint', apiUrl]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/not found/i);
+    expect(again.stderr).toContain(flagId);
+    noStackTrace(again.stderr);
+  });
+
+  it('lists every credential across pages, as an aligned table and as JSON', async () => {
+    const project = uniqueProject('cli');
+    const count = 120;
+    const ids = await Promise.all(
+      Array.from({ length: count }, (_, i) => apiAdd(project, { server: `reg${i}.example.com`, password: secret(`page${i}`) })),
+    );
+
+    const [text, json] = await Promise.all([
+      regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl]),
+      regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '--output', 'json']),
+    ]);
+    expect(text.code).toBe(0);
+    expect(json.code).toBe(0);
+
+    const items = JSON.parse(json.stdout) as { id: string; server: string; username: null }[];
+    expect(items).toHaveLength(count);
+    expect(new Set(items.map((i) => i.id))).toEqual(new Set(ids));
+
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(count + 1);
+    expect(lines[0]).toMatch(/^ID {37}SERVER {15}USERNAME {3}EMAIL$/);
+    const serverColumn = lines[0]!.indexOf('SERVER');
+    expect(lines.slice(1).map((line) => line.slice(0, 36))).toEqual(items.map((i) => i.id));
+    for (const [row, line] of lines.slice(1).entries()) expect(line.slice(serverColumn)).toBe(items[row]!.server);
+  });
+
+  it('prints just the header, or [], for an empty project', async () => {
+    const project = uniqueProject('cli');
+    const text = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl]);
+    expect(text).toMatchObject({ code: 0, stdout: 'ID   SERVER   USERNAME   EMAIL\n', stderr: '' });
+    const json = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '-o', 'json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+
+  it('reports the API’s refusals with exit 1: a second credential for a registry names the existing id, a bad email is named', async () => {
+    const project = uniqueProject('cli');
+    const existingId = await apiAdd(project, { server: 'docker.io', password: secret('first') });
+    const conflict = await regcred(
+      ['docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-server', 'index.docker.io', '--docker-password-stdin'],
+      { stdin: secret('second') },
+    );
+    expect(conflict).toMatchObject({ code: 1, stdout: '' });
+    expect(conflict.stderr).toContain(existingId);
+    noStackTrace(conflict.stderr);
+
+    const invalid = await regcred(
+      ['docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-server', 'quay.io',
+        '--docker-email', 'not-an-email', '--docker-password-stdin'],
+      { stdin: secret('invalid') },
+    );
+    expect(invalid).toMatchObject({ code: 1, stdout: '' });
+    expect(invalid.stderr).toMatch(/^error: .*email/);
+    noStackTrace(invalid.stderr);
+  });
+});
+
+describe('usage errors exit 2', () => {
+  it('names --project, REGCRED_PROJECT and `regcred config set project` when no project is set', async () => {
+    for (const args of [['docker', 'list-credentials'], ['docker', 'delete-credentials', crypto.randomUUID()]]) {
+      const result = await regcred([...args, '--endpoint', apiUrl]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      for (const hint of ['--project', 'REGCRED_PROJECT', 'regcred config set project']) expect(result.stderr).toContain(hint);
+    }
+  });
+
+  it('names the missing flag: --docker-server, or the two password flags', async () => {
+    const project = uniqueProject('cli');
+    const noServer = await regcred(['docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-password-stdin'], {
+      stdin: secret('noserver'),
+    });
+    expect(noServer.code).toBe(2);
+    expect(noServer.stderr).toContain('--docker-server');
+
+    const noPassword = await regcred(['docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-server', 'x.io']);
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toContain('--docker-password-stdin');
+    expect(noPassword.stderr).toContain('--docker-password ');
+
+    const emptyStdin = await regcred(
+      ['docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-server', 'x.io', '--docker-password-stdin'],
+      { stdin: '\n' },
+    );
+    expect(emptyStdin.code).toBe(2);
+    expect(emptyStdin.stderr).toMatch(/empty/);
+
+    const listed = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '-o', 'json']);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+  });
+
+  it('refuses unknown commands, bad --output values and ids that are not UUIDs', async () => {
+    const results = await Promise.all([
+      regcred(['docker', 'frobnicate']),
+      regcred(['docker', 'list-credentials', '--project', 'demo', '-o', 'yaml']),
+      regcred(['docker', 'delete-credentials', 'not-an-id', '--project', 'demo']),
+      regcred(['docker', 'list-credentials', '--project', 'Not_A_Label']),
+    ]);
+    expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2]);
+    expect(results[1]!.stderr).toContain('yaml');
+    expect(results[2]!.stderr).toContain('not-an-id');
+    expect(results[3]!.stderr).toContain('Not_A_Label');
+  });
+});
+
+describe('an endpoint that cannot be reached', () => {
+  it('exits 1 with one sentence naming the endpoint and suggesting npm start', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const endpoint = `http://127.0.0.1:${closedPort}`;
+    const result = await regcred(['docker', 'list-credentials', '--project', 'demo', '--endpoint', endpoint]);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(endpoint);
+    expect(result.stderr).toContain('npm start');
+  });
+});
+
+describe('configuration', () => {
+  it('round-trips config set/get/list/unset in $XDG_CONFIG_HOME with mode 0600, and applies flag > env > file', async () => {
+    const withCredential = uniqueProject('cli');
+    const empty = uniqueProject('cli');
+    const id = await apiAdd(withCredential, { server: 'ghcr.io', password: secret('config') });
+
+    expect((await regcred(['config', 'set', 'project', withCredential])).code).toBe(0);
+    expect((await regcred(['config', 'set', 'endpoint', `${apiUrl}/`])).code).toBe(0);
+    const file = join(configHome, 'regcred', 'config.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ project: withCredential, endpoint: apiUrl });
+
+    expect(await regcred(['config', 'get', 'project'])).toMatchObject({ code: 0, stdout: `${withCredential}\n` });
+    expect(await regcred(['config', 'list'])).toMatchObject({ code: 0, stdout: `project=${withCredential}\nendpoint=${apiUrl}\n` });
+    expect((await regcred(['config', 'get', 'region'])).code).toBe(1);
+    const unknownKey = await regcred(['config', 'set', 'colour', 'blue']);
+    expect(unknownKey.code).toBe(2);
+    expect(unknownKey.stderr).toContain('project, endpoint, region');
+
+    const fromFile = await regcred(['docker', 'list-credentials', '-o', 'json']);
+    expect(JSON.parse(fromFile.stdout).map((c: { id: string }) => c.id)).toEqual([id]);
+    const envWins = await regcred(['docker', 'list-credentials', '-o', 'json'], { env: { REGCRED_PROJECT: empty } });
+    expect(JSON.parse(envWins.stdout)).toEqual([]);
+    const flagWins = await regcred(['docker', 'list-credentials', '-o', 'json', '--project', withCredential], {
+      env: { REGCRED_PROJECT: empty },
+    });
+    expect(JSON.parse(flagWins.stdout)).toHaveLength(1);
+
+    expect((await regcred(['config', 'unset', 'project'])).code).toBe(0);
+    expect(await regcred(['config', 'list'])).toMatchObject({ code: 0, stdout: `endpoint=${apiUrl}\n` });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('SigV4 from the command line', () => {
+  const awsEnv = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'cli-test-secret', AWS_EC2_METADATA_DISABLED: 'true' };
+
+  it('signs with --sigv4 --region (the local API ignores the signature) and needs a region for --sigv4', async () => {
+    const project = uniqueProject('cli');
+    const signed = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '--sigv4', '--region', 'eu-west-1'], {
+      env: awsEnv,
+    });
+    expect(signed).toMatchObject({ code: 0, stdout: 'ID   SERVER   USERNAME   EMAIL\n', stderr: '' });
+
+    const noRegion = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '--sigv4'], { env: awsEnv });
+    expect(noRegion.code).toBe(2);
+    expect(noRegion.stderr).toContain('--region');
+  });
+
+  it('exits 1 without a stack trace when there are no AWS credentials to sign with', async () => {
+    const nowhere = join(configHome, 'missing');
+    const result = await regcred(['docker', 'list-credentials', '--project', 'demo', '--endpoint', apiUrl, '--sigv4', '--region', 'eu-west-1'], {
+      env: { AWS_CONFIG_FILE: nowhere, AWS_SHARED_CREDENTIALS_FILE: nowhere, AWS_EC2_METADATA_DISABLED: 'true', HOME: configHome },
+    });
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toMatch(/^error: No AWS credentials/);
+    noStackTrace(result.stderr);
+  });
+});
+
+describe('help and version', () => {
+  it('--version prints package.json’s version, also when node cannot strip types and the bin re-runs on the project’s Node', async () => {
+    const [direct, reexec] = await Promise.all([
+      regcred(['--version']),
+      regcred(['--version'], { nodeArgs: ['--no-experimental-strip-types'] }),
+    ]);
+    expect(direct).toMatchObject({ code: 0, stdout: `${packageJson.version}\n` });
+    expect(reexec).toMatchObject({ code: 0, stdout: `${packageJson.version}\n` });
+  });
+
+  it('--help on every command shows an example', async () => {
+    const commands = [
+      [], ['docker'], ['docker', 'add-credentials'], ['docker', 'list-credentials'], ['docker', 'delete-credentials'],
+      ['config'], ['config', 'set'], ['config', 'get'], ['config', 'unset'], ['config', 'list'],
+    ];
+    const results = await Promise.all(commands.map((command) => regcred([...command, '--help'])));
+    for (const [i, result] of results.entries()) {
+      expect(result.code, commands[i]!.join(' ')).toBe(0);
+      expect(result.stdout, commands[i]!.join(' ')).toMatch(/Example:\n {2}\$ regcred /);
+    }
+    expect(results[2]!.stdout).toContain('--docker-password-stdin');
+  });
+});

@@ -1,0 +1,63 @@
+// The CLI's pure parts: setting precedence and validation, the config file path, the table.
+import { describe, expect, it } from 'vitest';
+import { configPath, defaultEndpoint, resolveSettings, UsageError } from '../../cli/config.ts';
+import { credentialTable } from '../../cli/table.ts';
+
+describe('resolveSettings', () => {
+  const file = { project: 'from-file', endpoint: 'http://file.example:1', region: 'eu-north-1' };
+
+  it('takes the flag, then the environment, then the file, then the default', () => {
+    const env = { REGCRED_PROJECT: 'from-env', REGCRED_ENDPOINT: 'http://env.example:2/', AWS_REGION: 'us-west-2' };
+    expect(resolveSettings({ project: 'from-flag' }, env, file)).toEqual({
+      project: 'from-flag',
+      endpoint: 'http://env.example:2',
+      region: 'us-west-2',
+    });
+    expect(resolveSettings({}, {}, file)).toEqual(file);
+    expect(resolveSettings({}, {}, {})).toEqual({ project: undefined, endpoint: defaultEndpoint, region: undefined });
+  });
+
+  it('prefers REGCRED_REGION to AWS_REGION and ignores empty values', () => {
+    expect(resolveSettings({}, { REGCRED_REGION: 'eu-west-3', AWS_REGION: 'us-west-2' }, {}).region).toBe('eu-west-3');
+    expect(resolveSettings({ project: '' }, { REGCRED_PROJECT: '' }, file).project).toBe('from-file');
+  });
+
+  it.each([
+    [{ project: 'Bad_Name' }, 'DNS label'],
+    [{ endpoint: 'ftp://x.example' }, 'http'],
+    [{ endpoint: 'http://user:pass@x.example' }, 'user info'],
+    [{ endpoint: 'nope' }, 'not a URL'],
+    [{ region: 'Europe' }, 'region'],
+  ])('rejects %j as a usage error', (flags, words) => {
+    expect(() => resolveSettings(flags, {}, {})).toThrow(UsageError);
+    expect(() => resolveSettings(flags, {}, {})).toThrow(words);
+  });
+});
+
+describe('configPath', () => {
+  it('uses $XDG_CONFIG_HOME, else ~/.config', () => {
+    expect(configPath({ XDG_CONFIG_HOME: '/x' })).toBe('/x/regcred/config.json');
+    expect(configPath({})).toMatch(/\/\.config\/regcred\/config\.json$/);
+  });
+});
+
+describe('credentialTable', () => {
+  it('aligns the seed’s columns three spaces apart, with empty cells for missing username and email', () => {
+    const item = (id: string, server: string, username: string | null, email: string | null) => ({
+      id, server, registry: server, username, email, createdAt: '2026-01-01T00:00:00.000Z',
+    });
+    const table = credentialTable([
+      item('01a21913-a684-7ea2-a252-a1862e862be2', 'gcr.io', '_json_key', null),
+      item('01a21913-a93b-733e-856c-bc4818794b75', 'https://index.docker.io/v1/', null, 'me@example.com'),
+    ]);
+    expect(table).toBe(
+      [
+        'ID                                     SERVER                        USERNAME    EMAIL',
+        '01a21913-a684-7ea2-a252-a1862e862be2   gcr.io                        _json_key',
+        '01a21913-a93b-733e-856c-bc4818794b75   https://index.docker.io/v1/               me@example.com',
+        '',
+      ].join('\n'),
+    );
+    expect(credentialTable([])).toBe('ID   SERVER   USERNAME   EMAIL\n');
+  });
+});
