@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError, UnavailableError } from '../core/errors.t
 import type { CredentialPage, CredentialStore } from '../core/ports.ts';
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
-import { clientConfig } from './aws-clients.ts';
+import { clientConfig, operationDeadline } from './aws-clients.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -21,7 +21,8 @@ const projection = {
   ProjectionExpression: viewAttributes.map((a) => `#${a}`).join(', '),
   ExpressionAttributeNames: Object.fromEntries(viewAttributes.map((a) => [`#${a}`, a])),
 };
-// Concurrent adds of one registry can cancel each other (TransactionConflict); retry that a few times.
+// Concurrent adds of one registry can cancel each other (TransactionConflict), and a guard can vanish
+// between a failed check and the read of its owner (a concurrent delete); retry those a few times.
 const maxConflictRetries = 4;
 
 export class DynamoDbCredentialStore implements CredentialStore {
@@ -59,17 +60,20 @@ export class DynamoDbCredentialStore implements CredentialStore {
         },
       ],
     });
+    const deadline = operationDeadline();
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.db.send(command);
+        await this.db.send(command, deadline);
         return;
       } catch (error) {
         const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
         const guard = reasons[0];
         if (guard?.Code === 'ConditionalCheckFailed') {
-          throw conflict(credential.registry, guard.Item?.['credentialId']?.S ?? (await this.guardOwner(guardKey)));
+          const owner = guard.Item?.['credentialId']?.S ?? (await this.guardOwner(guardKey, deadline));
+          if (owner !== undefined) throw conflict(credential.registry, owner);
+          // The guard was deleted since the check (its credential was deleted): the registry is free, try again.
         }
-        const retryable = reasons.some((r) => r.Code === 'TransactionConflict');
+        const retryable = guard?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict');
         if (!retryable || attempt >= maxConflictRetries) throw unavailable(error);
         await sleep(10 * 2 ** attempt * Math.random());
       }
@@ -78,6 +82,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
 
   async list(project: string, limit: number, afterId: string | null): Promise<CredentialPage> {
     const pk = keyOf.project(project);
+    const deadline = operationDeadline();
     try {
       // One item more than asked tells whether another page exists without an empty trailing call.
       const result = await this.db.send(
@@ -89,6 +94,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
           Limit: limit + 1,
           ExclusiveStartKey: afterId ? { pk: s(pk), sk: s(keyOf.credential(afterId)) } : undefined,
         }),
+        deadline,
       );
       const items = (result.Items ?? []).slice(0, limit).map(fromItem);
       const more = (result.Items?.length ?? 0) > limit || result.LastEvaluatedKey !== undefined;
@@ -101,6 +107,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
   async delete(project: string, id: string): Promise<void> {
     const pk = s(keyOf.project(project));
     const key = { pk, sk: s(keyOf.credential(id)) };
+    const deadline = operationDeadline();
     let registry: string | undefined;
     try {
       const found = await this.db.send(
@@ -110,6 +117,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
           ConsistentRead: true,
           ProjectionExpression: 'registry',
         }),
+        deadline,
       );
       registry = found.Item?.['registry']?.S;
     } catch (error) {
@@ -131,6 +139,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
             },
           ],
         }),
+        deadline,
       );
     } catch (error) {
       const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
@@ -139,9 +148,13 @@ export class DynamoDbCredentialStore implements CredentialStore {
     }
   }
 
-  private async guardOwner(key: Item): Promise<string> {
-    const found = await this.db.send(new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
-    return found.Item?.['credentialId']?.S ?? 'unknown';
+  private async guardOwner(key: Item, deadline: { abortSignal: AbortSignal }): Promise<string | undefined> {
+    try {
+      const found = await this.db.send(new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }), deadline);
+      return found.Item?.['credentialId']?.S;
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { EncryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { envNames, requiredEnv } from '../contract/config.ts';
-import { clientConfig } from './aws-clients.ts';
+import { clientConfig, operationDeadline } from './aws-clients.ts';
 import { UnavailableError } from '../core/errors.ts';
 import type { PasswordEncryptor } from '../core/ports.ts';
 
@@ -26,6 +26,7 @@ export class KmsPasswordEncryptor implements PasswordEncryptor {
           Plaintext: Buffer.from(password, 'utf8'),
           EncryptionContext: context,
         }),
+        operationDeadline(),
       );
       if (!result.CiphertextBlob) throw new Error('KMS returned no ciphertext');
       return result.CiphertextBlob;
