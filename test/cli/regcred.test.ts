@@ -57,14 +57,36 @@ function regcred(args: string[], options: { stdin?: string; env?: Record<string,
   });
 }
 
+/** Setup straight over HTTP. A 503 (the local stack overloaded by the parallel suite) wrote nothing: retried. */
 async function apiAdd(project: string, body: Record<string, string>): Promise<string> {
-  const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { id: string }).id;
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status === 503 && attempt < 4) {
+      await response.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      continue;
+    }
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { id: string }).id;
+  }
+}
+
+/** Adds many credentials a few at a time, so the burst does not starve other test files. */
+async function apiAddMany(project: string, bodies: Record<string, string>[]): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const index = next++;
+      ids[index] = await apiAdd(project, bodies[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+  return ids;
 }
 
 async function storedPassword(project: string, id: string): Promise<string> {
@@ -152,8 +174,9 @@ describe('regcred docker', () => {
   it('lists every credential across pages, as an aligned table and as JSON', async () => {
     const project = uniqueProject('cli');
     const count = 120;
-    const ids = await Promise.all(
-      Array.from({ length: count }, (_, i) => apiAdd(project, { server: `reg${i}.example.com`, password: secret(`page${i}`) })),
+    const ids = await apiAddMany(
+      project,
+      Array.from({ length: count }, (_, i) => ({ server: `reg${i}.example.com`, password: secret(`page${i}`) })),
     );
 
     const [text, json] = await Promise.all([
