@@ -73,6 +73,11 @@ function describe(error: unknown): string {
   return `unexpected failure: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
 }
 
+/** commander quotes a mistyped `--docker-pasword=value` whole; the value may be a password. */
+function withoutOptionValues(text: string): string {
+  return text.replace(/'(-[^'=\s]*)=.*'/g, "'$1=…'");
+}
+
 /** A failure with a message meant for the user: exit code 1. */
 class Failure extends Error {
   override name = 'Failure';
@@ -83,7 +88,7 @@ function buildProgram(io: Io): Command {
     .description('Store, list and delete container-registry credentials in a regcred vault.')
     .version(version, '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(withoutOptionValues(text)) })
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(add --help for usage and an example)')
     .option('--project <name>', 'project the credentials belong to (env REGCRED_PROJECT)')

@@ -239,7 +239,7 @@ describe('usage errors exit 2', () => {
     }
   });
 
-  it('names the missing flag: --docker-server, or the two password flags', async () => {
+  it('names the missing flag: --docker-server, or the two password flags; never echoes a mistyped password option’s value', async () => {
     const project = uniqueProject('cli');
     const noServer = await regcred(['docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-password-stdin'], {
       stdin: secret('noserver'),
@@ -258,6 +258,12 @@ describe('usage errors exit 2', () => {
     );
     expect(emptyStdin.code).toBe(2);
     expect(emptyStdin.stderr).toMatch(/empty/);
+
+    const typo = secret('typo');
+    const mistyped = await regcred(['docker', 'add-credentials', '--project', project, '--docker-server', 'x.io', `--docker-pasword=${typo}`]);
+    expect(mistyped.code).toBe(2);
+    expect(mistyped.stderr).toContain("unknown option '--docker-pasword=");
+    expect(mistyped.stderr).not.toContain(typo);
 
     const listed = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '-o', 'json']);
     expect(JSON.parse(listed.stdout)).toEqual([]);
