@@ -140,7 +140,11 @@ function apiError(response: Response, text: string): ApiError {
   // API Gateway's own refusals (403 from IAM auth, 429 throttling) are {"message": "..."}.
   const gatewayMessage = (json as { message?: unknown } | undefined)?.message;
   const message = typeof gatewayMessage === 'string' ? gatewayMessage : response.statusText || 'no message';
-  return new ApiError(response.status, `HTTP ${response.status}: ${message}`);
+  const hint =
+    response.status === 403
+      ? '; the AWS identity signing the request needs execute-api:Invoke on this project and method (see grantProjectAccess)'
+      : '';
+  return new ApiError(response.status, `HTTP ${response.status}: ${message}${hint}`);
 }
 
 function reasonOf(error: unknown, timeoutMs: number): string {

@@ -80,7 +80,7 @@ export function checkSetting(key: ConfigKey, value: string): string {
       throw new UsageError(`Endpoint "${value}" is not a URL; give one such as ${defaultEndpoint}.`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new UsageError(`Endpoint "${value}" must be an http:// or https:// URL.`);
+      throw new UsageError(`The endpoint must be an http:// or https:// URL, not ${url.protocol}.`);
     }
     if (url.username || url.password || url.search || url.hash) {
       throw new UsageError('The endpoint must not contain user info, a query or a fragment.');

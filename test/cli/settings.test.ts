@@ -24,7 +24,7 @@ describe('resolveSettings', () => {
 
   it.each([
     [{ project: 'Bad_Name' }, 'DNS label'],
-    [{ endpoint: 'ftp://x.example' }, 'http'],
+    [{ endpoint: 'ftp://x.example' }, 'not ftp:'],
     [{ endpoint: 'http://user:pass@x.example' }, 'user info'],
     [{ endpoint: 'nope' }, 'not a URL'],
     [{ region: 'Europe' }, 'region'],

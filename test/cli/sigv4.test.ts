@@ -1,5 +1,5 @@
-// SigV4 for the deployed API: the CLI signs with the AWS SDK's signer; this test recomputes the
-// signature by hand (AWS's documented algorithm) for a fixed clock and fixed credentials.
+// The deployed API: the CLI signs with the AWS SDK's signer, and this test recomputes the signature by
+// hand (AWS's documented algorithm) for a fixed clock and fixed credentials; and IAM's 403 reads well.
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -132,5 +132,26 @@ describe('executeApiRegion', () => {
     'not a url',
   ])('%s is not an execute-api endpoint', (endpoint) => {
     expect(executeApiRegion(endpoint)).toBeUndefined();
+  });
+});
+
+describe('API Gateway’s own refusals', () => {
+  it('turns a 403 {"message": "Forbidden"} into an error that says which permission is missing', async () => {
+    const server = createServer((_, response) => {
+      response.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Forbidden"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const client = createClient({ endpoint: `http://127.0.0.1:${port}` });
+      await expect(client.remove('team-a', '01a21913-a684-7ea2-a252-a1862e862be2')).rejects.toMatchObject({
+        name: 'ApiError',
+        status: 403,
+        body: undefined,
+        message: expect.stringMatching(/^HTTP 403: Forbidden; .*execute-api:Invoke/),
+      });
+    } finally {
+      server.close();
+    }
   });
 });
