@@ -53,7 +53,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+      return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof UsageError) {
       io.err(`error: ${error.message}\n`);
