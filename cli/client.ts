@@ -76,12 +76,13 @@ export function createClient(options: ClientOptions): RegcredClient {
     };
     const { host: _host, ...headers } = options.sign ? await options.sign(request) : request.headers;
     let response: Response;
+    let text: string;
     try {
       response = await fetch(url, { method: route.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      text = await response.text();
     } catch (error) {
       throw new UnreachableError(base, reasonOf(error, timeoutMs));
     }
-    const text = await response.text();
     if (!response.ok) throw apiError(response, text);
     return text;
   }

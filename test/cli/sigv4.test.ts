@@ -1,5 +1,5 @@
 // The deployed API: the CLI signs with the AWS SDK's signer, and this test recomputes the signature by
-// hand (AWS's documented algorithm) for a fixed clock and fixed credentials; and IAM's 403 reads well.
+// hand (AWS's documented algorithm) for a fixed clock and fixed credentials; and the client's failures read well.
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -135,7 +135,7 @@ describe('executeApiRegion', () => {
   });
 });
 
-describe('API Gateway’s own refusals', () => {
+describe('createClient failures', () => {
   it('turns a 403 {"message": "Forbidden"} into an error that says which permission is missing', async () => {
     const server = createServer((_, response) => {
       response.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Forbidden"}');
@@ -151,6 +151,22 @@ describe('API Gateway’s own refusals', () => {
         message: expect.stringMatching(/^HTTP 403: Forbidden; .*execute-api:Invoke/),
       });
     } finally {
+      server.close();
+    }
+  });
+
+  it('gives up on a server that accepts the connection and never answers, as unreachable', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const client = createClient({ endpoint: `http://127.0.0.1:${port}`, timeoutMs: 200 });
+      await expect(client.listAll('team-a')).rejects.toMatchObject({
+        name: 'UnreachableError',
+        message: expect.stringMatching(/^Cannot reach the regcred API at http:\/\/127\.0\.0\.1:\d+ \(no answer within 0\.2 s\); .*npm start/),
+      });
+    } finally {
+      server.closeAllConnections();
       server.close();
     }
   });
