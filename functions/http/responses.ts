@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorCodes, type ErrorBody } from '../contract/schemas.ts';
+import { errorCodes } from '../contract/error-codes.ts';
+import type { ErrorBody } from '../contract/schemas.ts';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 

@@ -1,6 +1,6 @@
 import { projectParams } from '../../contract/path-params.ts';
 import { expandPath, routes } from '../../contract/routes.ts';
-import { addCredentialRequest } from '../../contract/schemas.ts';
+import { addCredentialRequest } from '../../contract/add-request.ts';
 import { addCredential, type AddCredentialDeps } from '../../core/add-credential.ts';
 import { apiHandler, parse } from '../api-handler.ts';
 import { json } from '../responses.ts';

@@ -1,6 +1,6 @@
 import { projectParams } from '../../contract/path-params.ts';
 import { routes } from '../../contract/routes.ts';
-import { listQuery } from '../../contract/schemas.ts';
+import { listQuery } from '../../contract/list-query.ts';
 import { listCredentials } from '../../core/list-credentials.ts';
 import type { CredentialStore } from '../../core/ports.ts';
 import { apiHandler, parse } from '../api-handler.ts';

@@ -1,0 +1,12 @@
+// The documented error codes and their HTTP statuses (no zod: every bundle needs this).
+
+export const errorCodes = {
+  ValidationError: 400,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  Conflict: 409,
+  PayloadTooLarge: 413,
+  Unavailable: 503,
+  InternalError: 500,
+} as const;
+export type ErrorCode = keyof typeof errorCodes;
