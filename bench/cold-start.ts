@@ -1,0 +1,100 @@
+// Measurement 2: cold start. A fresh Node process imports a bundle and serves its first invocation
+// against the local stack. regcred's bundles against baselines built by the same CDK construct that
+// only construct the same SDK clients and make the same first call, and an empty handler.
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Bundles, Op } from './bundles.ts';
+import { ops } from './bundles.ts';
+import { addBody, apiEvent } from './events.ts';
+import { spread, type Spread } from './stats.ts';
+
+const child = fileURLToPath(new URL('./cold-child.mjs', import.meta.url));
+
+interface Sample {
+  importMs: number;
+  invokeMs: number;
+  totalMs: number;
+  statusCode: number;
+}
+
+export interface ColdResult {
+  /** import + first invocation, ms, per run. */
+  readonly regcred: Spread;
+  readonly baseline: Spread;
+  readonly importMs: { regcred: Spread; baseline: Spread };
+  readonly ratio: number;
+}
+
+export interface ColdStartResults {
+  readonly perOp: Record<Op, ColdResult>;
+  readonly empty: Spread;
+  readonly runs: number;
+}
+
+function runOnce(bundle: string, event: unknown, env: Record<string, string>): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    // As in Lambda: NODE_OPTIONS=--enable-source-maps is set on every function.
+    const proc = spawn(process.execPath, ['--enable-source-maps', child, pathToFileURL(bundle).href, JSON.stringify(event)], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    proc.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    proc.once('error', reject);
+    proc.once('exit', () => {
+      const line = err.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+      if (!line) return reject(new Error(`cold start run failed:\n${err.slice(-2000)}`));
+      resolve(JSON.parse(line.slice('BENCH_RESULT '.length)) as Sample);
+    });
+  });
+}
+
+export async function measureColdStart(
+  bundles: Bundles,
+  env: Record<string, string>,
+  fixtures: { listProject: string; newDeleteTarget: () => Promise<{ project: string; id: string }> },
+  runs = 20,
+): Promise<ColdStartResults> {
+  const samples = { regcred: {} as Record<Op, Sample[]>, baseline: {} as Record<Op, Sample[]>, empty: [] as Sample[] };
+  for (const op of ops) {
+    samples.regcred[op] = [];
+    samples.baseline[op] = [];
+  }
+  const expected = { add: 201, list: 200, delete: 204 } as const;
+  let n = 0;
+  const eventFor = async (op: Op) => {
+    if (op === 'list') return apiEvent('list', { project: fixtures.listProject });
+    if (op === 'add') return apiEvent('add', { project: 'bench-cold' }, addBody(`cold-${n++}.example.com`));
+    return apiEvent('delete', await fixtures.newDeleteTarget());
+  };
+  // One warm-up of each so the OS file cache is equally hot for all bundles; then interleave.
+  for (let run = -1; run < runs; run++) {
+    for (const op of ops) {
+      for (const side of run % 2 ? (['regcred', 'baseline'] as const) : (['baseline', 'regcred'] as const)) {
+        const bundle = side === 'regcred' ? bundles.handlers[op].file : bundles.baselines[op].file;
+        const sample = await runOnce(bundle, await eventFor(op), env);
+        if (sample.statusCode !== expected[op]) throw new Error(`cold ${side} ${op}: status ${sample.statusCode}`);
+        if (run >= 0) samples[side][op].push(sample);
+      }
+    }
+    const empty = await runOnce(bundles.baselines.empty.file, {}, env);
+    if (run >= 0) samples.empty.push(empty);
+  }
+  const total = (s: Sample[]) => spread(s.map((x) => x.importMs + x.invokeMs));
+  const perOp = Object.fromEntries(
+    ops.map((op) => {
+      const regcred = total(samples.regcred[op]);
+      const baseline = total(samples.baseline[op]);
+      return [
+        op,
+        {
+          regcred,
+          baseline,
+          importMs: { regcred: spread(samples.regcred[op].map((x) => x.importMs)), baseline: spread(samples.baseline[op].map((x) => x.importMs)) },
+          ratio: regcred.median / baseline.median,
+        },
+      ];
+    }),
+  ) as Record<Op, ColdResult>;
+  return { perOp, empty: total(samples.empty), runs };
+}

@@ -1,0 +1,73 @@
+// `npm run bench`: every measurement of issue #5 in one run, then bench/RESULTS.md and results.json.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expandPath, routes } from '../functions/contract/routes.ts';
+import { functionDefaults } from '../infra/constructs/api-function.ts';
+import { localEnvironment, repoRoot } from '../local/stack.ts';
+import { synthBundles } from './bundles.ts';
+import { measureCalls } from './calls.ts';
+import { measureColdStart } from './cold-start.ts';
+import { monthlyComparison, routeCosts } from './cost.ts';
+import { batchPut, credentialItems, localDynamo } from './load.ts';
+import { writeReport } from './report.ts';
+import { measureScale } from './scale.ts';
+import { startInMemoryDynamo } from './scale-db.ts';
+import { startBenchStack } from './stack.ts';
+import { measureThroughput } from './throughput.ts';
+import { measureWarm } from './warm.ts';
+
+const workDir = join(repoRoot, 'bench/.work');
+mkdirSync(workDir, { recursive: true });
+const started = performance.now();
+const step = (name: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${name}`);
+
+step('1/7 bundles: synthesizing the CDK app and the baselines with real bundling');
+const bundles = synthBundles(workDir);
+
+step('3/7 warm overhead: 10,000 in-process invocations per handler, SDK answered from memory');
+// Endpoints that nothing listens on: the in-memory request handler answers before any socket opens.
+Object.assign(process.env, localEnvironment('http://127.0.0.1:9', 'http://127.0.0.1:9'));
+const warm = await measureWarm();
+
+step('starting the local stack (DynamoDB Local, local KMS, HTTP server) in its own process');
+const stack = await startBenchStack(workDir);
+try {
+  Object.assign(process.env, stack.env);
+  const listProject = 'bench-list';
+  const db = localDynamo(stack.env);
+  await batchPut(db, stack.tableName, Array.from({ length: 50 }, (_, i) => credentialItems(listProject, i)).flat());
+  db.destroy();
+  let deletes = 0;
+  const newDeleteTarget = async () => {
+    const project = 'bench-cold-delete';
+    const url = stack.apiUrl + expandPath(routes.addCredential.path, { project });
+    const body = JSON.stringify({ server: `delete-${deletes++}.example.com`, username: 'robot', password: 'bench-password' });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    if (res.status !== 201) throw new Error(`fixture add answered ${res.status}`);
+    return { project, id: ((await res.json()) as { id: string }).id };
+  };
+
+  step('6/7 AWS calls per operation (SDK middleware counters, local stack)');
+  const calls = await measureCalls('bench-calls');
+
+  step('2/7 cold start: fresh Node processes, 20 runs per bundle, interleaved');
+  const cold = await measureColdStart(bundles, stack.env, { listProject, newDeleteTarget });
+
+  step('4/7 throughput: autocannon, 16 connections, 10 s, 3 rounds, against direct SDK calls');
+  const throughput = await measureThroughput(stack.apiUrl, stack.env, listProject);
+
+  step('5/7 scale: 100,000 other items vs none; DynamoDB calls to list 1,000');
+  const scaleDb = await startInMemoryDynamo(stack.kmsEndpoint);
+  const scale = await measureScale(scaleDb.env).finally(() => scaleDb.stop());
+
+  step('7/7 cost model');
+  const durations = { add: calls.latencyMs.add.median, list: scale.emptyMs.median, delete: calls.latencyMs.delete.median };
+  const logBytes = { add: warm.add.logBytesPerRequest, list: warm.list.logBytesPerRequest, delete: warm.delete.logBytesPerRequest };
+  const perRoute = routeCosts(durations, logBytes, functionDefaults.memorySize);
+  const cost = { perRoute, monthly: monthlyComparison(perRoute), memoryMb: functionDefaults.memorySize };
+
+  const { json, markdown } = writeReport({ bundles, warm, calls, cold, throughput, scale, cost, seconds: (performance.now() - started) / 1000 });
+  step(`done: wrote ${markdown} and ${json}`);
+} finally {
+  await stack.stop();
+}
