@@ -159,6 +159,15 @@ export async function startHttpServer(bound: readonly BoundRoute[], port: number
     });
   });
   server.keepAliveTimeout = 5000;
+  // Requests node cannot parse (an unknown method such as FOO, a malformed request line or header)
+  // never reach a handler; answer them with the documented JSON error instead of node's bare 400.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const body = JSON.stringify({ error: 'ValidationError', message: 'The request is not valid HTTP/1.1 (method, request line or headers).' });
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
