@@ -10,6 +10,7 @@ import { DecryptCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { expandPath, routes } from '../../functions/contract/routes.ts';
 import { keyOf, tableKeys } from '../../functions/contract/table.ts';
+import { run } from '../../cli/program.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
@@ -232,8 +233,10 @@ describe('regcred docker', () => {
 
 describe('usage errors exit 2', () => {
   it('names --project, REGCRED_PROJECT and `regcred config set project` when no project is set', async () => {
-    for (const args of [['docker', 'list-credentials'], ['docker', 'delete-credentials', crypto.randomUUID()]]) {
-      const result = await regcred([...args, '--endpoint', apiUrl]);
+    const results = await Promise.all(
+      [['docker', 'list-credentials'], ['docker', 'delete-credentials', crypto.randomUUID()]].map((args) => regcred([...args, '--endpoint', apiUrl])),
+    );
+    for (const result of results) {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       for (const hint of ['--project', 'REGCRED_PROJECT', 'regcred config set project']) expect(result.stderr).toContain(hint);
@@ -313,21 +316,23 @@ describe('configuration', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ project: withCredential, endpoint: apiUrl });
 
-    expect(await regcred(['config', 'get', 'project'])).toMatchObject({ code: 0, stdout: `${withCredential}\n` });
-    expect(await regcred(['config', 'list'])).toMatchObject({ code: 0, stdout: `project=${withCredential}\nendpoint=${apiUrl}\n` });
-    expect((await regcred(['config', 'get', 'region'])).code).toBe(1);
-    const unknownKey = await regcred(['config', 'set', 'colour', 'blue']);
+    const [get, list, unsetKey, unknownKey, fromFile, envWins, flagWins] = await Promise.all([
+      regcred(['config', 'get', 'project']),
+      regcred(['config', 'list']),
+      regcred(['config', 'get', 'region']),
+      regcred(['config', 'set', 'colour', 'blue']),
+      regcred(['docker', 'list-credentials', '-o', 'json']),
+      regcred(['docker', 'list-credentials', '-o', 'json'], { env: { REGCRED_PROJECT: empty } }),
+      regcred(['docker', 'list-credentials', '-o', 'json', '--project', withCredential], { env: { REGCRED_PROJECT: empty } }),
+    ]);
+    expect(get).toMatchObject({ code: 0, stdout: `${withCredential}\n` });
+    expect(list).toMatchObject({ code: 0, stdout: `project=${withCredential}\nendpoint=${apiUrl}\n` });
+    expect(unsetKey.code).toBe(1);
     expect(unknownKey.code).toBe(2);
     expect(unknownKey.stderr).toContain('project, endpoint, region');
-
-    const fromFile = await regcred(['docker', 'list-credentials', '-o', 'json']);
     expect(JSON.parse(fromFile.stdout).map((c: { id: string }) => c.id)).toEqual([id]);
-    const envWins = await regcred(['docker', 'list-credentials', '-o', 'json'], { env: { REGCRED_PROJECT: empty } });
     expect(JSON.parse(envWins.stdout)).toEqual([]);
-    const flagWins = await regcred(['docker', 'list-credentials', '-o', 'json', '--project', withCredential], {
-      env: { REGCRED_PROJECT: empty },
-    });
-    expect(JSON.parse(flagWins.stdout)).toHaveLength(1);
+    expect(JSON.parse(flagWins.stdout).map((c: { id: string }) => c.id)).toEqual([id]);
 
     expect((await regcred(['config', 'unset', 'project'])).code).toBe(0);
     expect(await regcred(['config', 'list'])).toMatchObject({ code: 0, stdout: `endpoint=${apiUrl}\n` });
@@ -371,20 +376,27 @@ describe('help and version', () => {
     expect(reexec).toMatchObject({ code: 0, stdout: `${packageJson.version}\n` });
   });
 
-  it('--help on every command shows an example', async () => {
+  it('--help on every command shows an example (subcommands in-process, the rest through the bin)', async () => {
     const commands = [
-      [], ['docker'], ['docker', 'add-credentials'], ['docker', 'list-credentials'], ['docker', 'delete-credentials'],
+      ['docker'], ['docker', 'add-credentials'], ['docker', 'list-credentials'], ['docker', 'delete-credentials'],
       ['config'], ['config', 'set'], ['config', 'get'], ['config', 'unset'], ['config', 'list'],
     ];
-    const results = await Promise.all(commands.map((command) => regcred([...command, '--help'])));
-    for (const [i, result] of results.entries()) {
-      expect(result.code, commands[i]!.join(' ')).toBe(0);
-      expect(result.stdout, commands[i]!.join(' ')).toMatch(/Example:\n {2}\$ regcred /);
+    for (const command of commands) {
+      let out = '';
+      const io = { out: (text: string) => void (out += text), err: () => undefined, readStdin: async () => '' };
+      expect(await run([...command, '--help'], io), command.join(' ')).toBe(0);
+      expect(out, command.join(' ')).toMatch(/Example:\n {2}\$ regcred /);
     }
-    expect(results[2]!.stdout).toContain('--docker-password-stdin');
 
+    const [top, addHelp] = await Promise.all([regcred(['--help']), regcred(['docker', 'add-credentials', '--help'])]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/Example:\n {2}\$ regcred /);
+    expect(addHelp.stdout).toContain('--docker-password-stdin');
+
+    const docker = await regcred(['docker', '--help']);
     const helpCommand = await regcred(['help', 'docker']);
-    expect(helpCommand).toMatchObject({ code: 0, stdout: results[1]!.stdout });
+    expect(helpCommand).toMatchObject({ code: 0, stdout: docker.stdout });
+    expect(docker.stdout).toContain('list-credentials');
     const bare = await regcred(['docker']);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('list-credentials');
