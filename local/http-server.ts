@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
 import type { Route } from '../functions/contract/routes.ts';
@@ -15,6 +16,34 @@ export interface BoundRoute {
 
 // Far above the API's own limit: the handler answers 413 itself; this only bounds memory.
 const readCap = limits.maxBodyBytes * 4;
+
+// In Lambda each warm container runs one invocation at a time, so an SDK call never waits for a
+// socket or a CPU. Here one process serves every request against DynamoDB Local (Java) on the same
+// machine: hundreds of concurrent requests queue for the SDK client's sockets and DynamoDB Local's
+// threads, and that wait counts against the SDK's per-attempt request timeout
+// (functions/adapters/aws-clients.ts), turning a burst into 503s that Lambda would never give
+// (500 concurrent adds on 2 cores: 469 of them 503 uncapped; with 16 at once a few still were; with
+// 2 per core none, at the same throughput). So, like a small pool of warm containers, at most this
+// many handlers run at once and further requests wait their turn.
+export const maxConcurrentInvocations = 2 * availableParallelism();
+type Limiter = <T>(run: () => Promise<T>) => Promise<T>;
+
+function createLimiter(max: number): Limiter {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (run) => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await run();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 const textual = /^(application\/([a-z0-9.+-]+\+)?json|text\/|application\/x-www-form-urlencoded)/i;
 
 interface Match {
@@ -126,7 +155,7 @@ function lambdaContext(route: Route, requestId: string): Context {
   };
 }
 
-async function serve(router: ReturnType<typeof createRouter>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   let match;
   try {
@@ -143,7 +172,7 @@ async function serve(router: ReturnType<typeof createRouter>, req: IncomingMessa
     return sendJson(res, 413, { error: 'PayloadTooLarge', message: `The request body must be at most ${limits.maxBodyBytes} bytes.` }, { connection: 'close' });
   }
   const event = toEvent(req, url, match, body);
-  const result = await match.bound.handler(event, lambdaContext(match.bound.route, event.requestContext.requestId));
+  const result = await limit(() => match.bound.handler(event, lambdaContext(match.bound.route, event.requestContext.requestId)));
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
   res.writeHead(result.statusCode ?? 200, headers);
@@ -152,8 +181,9 @@ async function serve(router: ReturnType<typeof createRouter>, req: IncomingMessa
 
 export async function startHttpServer(bound: readonly BoundRoute[], port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
   const router = createRouter(bound);
+  const limit = createLimiter(maxConcurrentInvocations);
   const server = createServer((req, res) => {
-    serve(router, req, res).catch(() => {
+    serve(router, limit, req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'InternalError', message: 'The local server failed to run the handler.' });
       else res.end();
     });
