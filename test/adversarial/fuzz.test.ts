@@ -17,7 +17,8 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { credential, credentialPage, errorBody, errorCodes } from '../../functions/contract/schemas.ts';
-import { uniqueProject } from '../support/handlers.ts';
+import { routes } from '../../functions/contract/routes.ts';
+import { invoke, loadHandlers, uniqueProject } from '../support/handlers.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 import { secretForms } from '../support/secret-search.ts';
 
@@ -471,7 +472,44 @@ describe('fuzzing every route over HTTP', () => {
     // The mix reached the interesting outcomes, not only 400s (too few requests might not).
     const outcomes = perRoute >= 500 ? [200, 201, 204, 400, 404, 405, 409, 413] : [200, 400];
     for (const status of outcomes) expect(statuses[status] ?? 0, `status ${status}`).toBeGreaterThan(0);
-  }, 180_000);
+  }, Math.max(180_000, perRoute * 60)); // ~3x the time a loaded 2-core box needs
+});
+
+describe('prototype pollution, in-process', () => {
+  // The server is another process; here the real handlers run in this one, so a polluted
+  // Object.prototype would be visible. Hostile keys at every depth, then check nothing leaked in.
+  const key = fc.constantFrom('__proto__', 'constructor', 'prototype', 'polluted');
+  const payload: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constant({ polluted: 'yes' }),
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.dictionary(key, tie('node'), { maxKeys: 3 }),
+    ),
+  })).node;
+  it('no body, query or path parameter pollutes Object.prototype', async () => {
+    const h = await loadHandlers();
+    const clean = () => {
+      for (const proto of [Object.prototype, Array.prototype, Function.prototype]) {
+        expect(Object.getOwnPropertyNames(proto), 'a prototype gained a property').not.toContain('polluted');
+      }
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    };
+    await fc.assert(
+      fc.asyncProperty(payload, key, async (value, hostileKey) => {
+        const pw = trackSecret(`${marker()}-pollution`);
+        const text = `{"server":"x.io","password":${JSON.stringify(pw)},${JSON.stringify(hostileKey)}:${JSON.stringify(value) ?? 'null'}}`;
+        const added = await invoke(h.add, routes.addCredential, { pathParameters: { project: projects[0]! }, rawBody: text });
+        expect(added.status).toBe(400);
+        expect(added.text).not.toContain(pw);
+        const listed = await invoke(h.list, routes.listCredentials, { pathParameters: { project: hostileKey }, query: { [hostileKey]: '1' } });
+        expect(listed.status).toBe(400);
+        clean();
+      }),
+      { seed, numRuns: Math.max(100, Math.round(perRoute / 10)) },
+    );
+    clean();
+  });
 });
 
 describe('requests node cannot parse (found by the fuzzer)', () => {

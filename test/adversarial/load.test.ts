@@ -121,5 +121,5 @@ describe('load', () => {
       expect(item?.['pk']?.S).toBe(keyOf.project(c.project));
       expect(item?.['id']?.S).toBe(c.id);
     }
-  }, 120_000);
+  }, 120_000 * Math.max(1, scale));
 });
