@@ -227,6 +227,58 @@ describe('DynamoDB fails after KMS succeeded: 503, no item, no orphaned guard', 
   });
 });
 
+describe('DynamoDB fails during delete: 503 and nothing deleted', () => {
+  it.each([
+    ['the transaction fails (500)', 'TransactWriteItems', () => awsError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError')],
+    ['the lookup is throttled', 'GetItem', () => awsError(400, 'com.amazonaws.dynamodb.v20120810#ThrottlingException')],
+    ['the transaction is refused a connection', 'TransactWriteItems', connectionRefused],
+  ])('%s', async (_, failing, fault) => {
+    const project = uniqueProject('delfault');
+    const healthy = handlers();
+    const created = await add(healthy, project, { server: 'ghcr.io', password: trackSecret(`del-fault-${crypto.randomUUID()}`) });
+    expect(created.status).toBe(201);
+    const before = await rawItems(project);
+    expect(before).toHaveLength(2);
+
+    const db = new FaultInjector((op) => (op === failing ? fault() : undefined));
+    const broken = handlers(new FaultInjector(), db);
+    const reply = await invoke(broken.delete, routes.deleteCredential, { pathParameters: { project, id: created.json.id } });
+    expectUnavailable(reply);
+    expect(db.count(failing)).toBe(sdkTimeouts.maxAttempts);
+    expect(await rawItems(project)).toEqual(before); // the credential and its guard are both still there
+
+    expect((await invoke(healthy.delete, routes.deleteCredential, { pathParameters: { project, id: created.json.id } })).status).toBe(204);
+    expect(await rawItems(project)).toEqual([]);
+  });
+});
+
+describe('a delete whose transaction response is lost', () => {
+  it('answers as the table ended up: 204 and gone, or 503 and still there', async () => {
+    const project = uniqueProject('lostdel');
+    const healthy = handlers();
+    const created = await add(healthy, project, { server: 'ghcr.io', password: trackSecret(`lost-delete-${crypto.randomUUID()}`) });
+    expect(created.status).toBe(201);
+    const real = new NodeHttpHandler(clientConfig.requestHandler);
+    const db = new FaultInjector((op, call, request, options) =>
+      op === 'TransactWriteItems' && call === 1
+        ? real.handle(request, options).then(async ({ response }) => {
+            for await (const _ of response.body as Readable); // committed; the answer is lost
+            throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+          })
+        : undefined,
+    );
+    const reply = await invoke(handlers(new FaultInjector(), db).delete, routes.deleteCredential, { pathParameters: { project, id: created.json.id } });
+    expect(db.count('TransactWriteItems')).toBe(2); // the SDK retried it
+    const stored = await rawItems(project);
+    if (reply.status === 503) expect(stored).toHaveLength(2);
+    else {
+      expect(reply.status).toBe(204); // the retry is idempotent (same ClientRequestToken), not a 404
+      expect(stored).toEqual([]);
+    }
+    real.destroy();
+  });
+});
+
 /** A real fault: a loopback server that accepts TCP connections and never answers. */
 async function silentServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
   const sockets: Socket[] = [];
