@@ -1,8 +1,9 @@
 // Load: 500 adds of distinct servers across 5 projects, all in flight at once over real HTTP
 // against the run's `npm start` server. Every one must be listed exactly once, in its own project,
-// and nowhere else in the table. REGCRED_LOAD_SCALE multiplies the count for a long local run.
+// and nowhere else in the table. And races on one registry: deletes and re-adds in flight together
+// never leave two credentials or an orphaned guard. REGCRED_LOAD_SCALE multiplies the counts.
 import { Agent, request as httpRequest } from 'node:http';
-import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { credential, credentialPage } from '../../functions/contract/schemas.ts';
 import { keyOf } from '../../functions/contract/table.ts';
@@ -76,6 +77,57 @@ async function scanAll(): Promise<Array<Record<string, AttributeValue>>> {
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+describe('races on one registry', () => {
+  it('concurrent deletes and re-adds of one registry never leave two credentials or an orphaned guard', async () => {
+    const project = uniqueProject('race');
+    const password = trackSecret(`race-${crypto.randomUUID()}`);
+    const path = `/projects/${project}/docker-credentials`;
+    let current = credential.parse(JSON.parse((await send('POST', path, { server: 'ghcr.io', password })).text));
+    const outcomes: Record<string, number> = {};
+    for (let round = 0; round < 25 * Math.max(1, scale); round++) {
+      // Delete the current holder while three adds of the same registry (alias forms) race for it.
+      const [deleted, ...adds] = await Promise.all([
+        send('DELETE', `${path}/${current.id}`),
+        ...['ghcr.io', 'https://ghcr.io/v2/', 'GHCR.IO'].map((server) => send('POST', path, { server, password })),
+      ]);
+      expect(deleted!.status).toBe(204);
+      for (const reply of adds) {
+        outcomes[reply.status] = (outcomes[reply.status] ?? 0) + 1;
+        expect([201, 409]).toContain(reply.status);
+        expect(reply.text).not.toContain(password);
+      }
+      const winners = adds.filter((r) => r.status === 201).map((r) => credential.parse(JSON.parse(r.text)));
+      expect(winners.length).toBeLessThanOrEqual(1);
+      for (const loser of adds.filter((r) => r.status === 409)) {
+        // A 409 names a real holder: the one being deleted or this round's winner, never "unknown".
+        expect([current.id, ...winners.map((w) => w.id)]).toContain(JSON.parse(loser.text).existingId);
+      }
+      // The table: at most one credential, and a guard exactly when there is one, pointing at it.
+      const items = await rawProject(project);
+      const credentials = items.filter((i) => i['sk']?.S?.startsWith('CREDENTIAL#'));
+      const guards = items.filter((i) => i['sk']?.S?.startsWith('REGISTRY#'));
+      expect(credentials.map((i) => i['id']?.S)).toEqual(winners.map((w) => w.id));
+      expect(guards.map((g) => g['credentialId']?.S)).toEqual(winners.map((w) => w.id));
+      if (winners.length === 0) {
+        current = credential.parse(JSON.parse((await send('POST', path, { server: 'ghcr.io', password })).text));
+      } else current = winners[0]!;
+    }
+    console.log(`races: outcomes of the racing adds ${JSON.stringify(outcomes)}`);
+  }, 120_000);
+});
+
+async function rawProject(project: string) {
+  const result = await dynamo.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: keyOf.project(project) } },
+      ConsistentRead: true,
+    }),
+  );
+  return result.Items ?? [];
 }
 
 describe('load', () => {
