@@ -13,5 +13,5 @@ const context = {
 };
 const result = await mod.handler(event, context);
 const done = performance.now();
-process.stderr.write(`\nBENCH_RESULT ${JSON.stringify({ bootMs: started, importMs: imported - started, invokeMs: done - imported, totalMs: done - started, statusCode: result.statusCode })}\n`);
+process.stderr.write(`\nBENCH_RESULT ${JSON.stringify({ bootMs: started, importMs: imported - started, invokeMs: done - imported, totalMs: done - started, processMs: done, statusCode: result.statusCode })}\n`);
 process.exit(0);

@@ -12,6 +12,7 @@ import { capacityUnits, platformLogBytes, prices, xraySampled, type monthlyCompa
 import type { ScaleResult } from './scale.ts';
 import type { Spread } from './stats.ts';
 import { round } from './stats.ts';
+import { changes } from './changes.ts';
 import { connections, type ThroughputResult } from './throughput.ts';
 import type { WarmResult } from './warm.ts';
 
@@ -55,6 +56,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
   const json = {
     bundleKB: per((op) => kb(r.bundles.handlers[op].bytes)),
     coldStartRatio: per((op) => round(r.cold.perOp[op].ratio, 3)),
+    coldStartRatioImportAndInvoke: per((op) => round(r.cold.perOp[op].importAndInvoke.ratio, 3)),
     warmP50Ratio: per((op) => round(r.warm[op].p50Ratio, 3)),
     warmP99Us: per((op) => round(r.warm[op].p99Us.regcred, 0)),
     listThroughputRatio: round(r.throughput.list.ratio, 3),
@@ -68,6 +70,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     met: {
       bundleKB: per((op) => kb(r.bundles.handlers[op].bytes) <= targets.bundleKB[op] && (op === 'add' || r.bundles.handlers[op].kmsMarkers.length === 0)),
       coldStartRatio: per((op) => r.cold.perOp[op].ratio <= targets.coldStartRatio),
+      coldStartRatioImportAndInvoke: per((op) => r.cold.perOp[op].importAndInvoke.ratio <= targets.coldStartRatio),
       warmP50Ratio: per((op) => r.warm[op].p50Ratio <= targets.warmP50Ratio),
       warmP99Us: per((op) => r.warm[op].p99Us.regcred < targets.warmP99Us),
       listThroughputRatio: r.throughput.list.ratio >= targets.listThroughputRatio,
@@ -108,7 +111,8 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     '| Measurement | add | list | delete | Target | Result |',
     '|---|---|---|---|---|---|',
     `| Bundle (KB, minified, no .map) | ${json.bundleKB.add} | ${json.bundleKB.list} | ${json.bundleKB.delete} | add <= 550, list/delete <= 400, no KMS in list/delete | ${ok(Object.values(m.bundleKB).every(Boolean))} |`,
-    `| Cold start ratio (handler / SDK-only baseline) | ${json.coldStartRatio.add} | ${json.coldStartRatio.list} | ${json.coldStartRatio.delete} | <= ${targets.coldStartRatio} | ${ok(Object.values(m.coldStartRatio).every(Boolean))} |`,
+    `| Cold start ratio (handler / SDK-only baseline, process start -> first response) | ${json.coldStartRatio.add} | ${json.coldStartRatio.list} | ${json.coldStartRatio.delete} | <= ${targets.coldStartRatio} | ${ok(Object.values(m.coldStartRatio).every(Boolean))} |`,
+    `| Cold start ratio, stricter (import + first invocation only) | ${json.coldStartRatioImportAndInvoke.add} | ${json.coldStartRatioImportAndInvoke.list} | ${json.coldStartRatioImportAndInvoke.delete} | <= ${targets.coldStartRatio} | ${ok(Object.values(m.coldStartRatioImportAndInvoke).every(Boolean))} |`,
     `| Warm p50 ratio (handler / bare SDK handler) | ${json.warmP50Ratio.add} | ${json.warmP50Ratio.list} | ${json.warmP50Ratio.delete} | <= ${targets.warmP50Ratio} | ${ok(Object.values(m.warmP50Ratio).every(Boolean))} |`,
     `| Warm p99 (µs) | ${json.warmP99Us.add} | ${json.warmP99Us.list} | ${json.warmP99Us.delete} | < ${targets.warmP99Us} | ${ok(Object.values(m.warmP99Us).every(Boolean))} |`,
     `| List throughput ratio (regcred / direct Query) | | ${json.listThroughputRatio} | | >= ${targets.listThroughputRatio} | ${ok(m.listThroughputRatio)} |`,
@@ -130,20 +134,23 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     '',
     `## 2. Cold start (${r.cold.runs} fresh Node processes per bundle, interleaved)`,
     '',
-    'Time from the start of `import()` of the bundle to the end of its first invocation against the local stack (DynamoDB Local, local KMS), in a fresh `node --enable-source-maps` process (as Lambda sets `NODE_OPTIONS`). Node\'s own boot is excluded (the same for every bundle). Baseline: a bundle from the same construct that only constructs the same SDK clients and makes the same first call(s).',
+    'A fresh `node --enable-source-maps` process (Lambda sets `NODE_OPTIONS=--enable-source-maps` on every function) imports the bundle and serves one invocation against the local stack (DynamoDB Local, local KMS). Headline: from the process\'s time origin (Node starting) to the end of the first invocation, i.e. what Lambda\'s Init Duration plus the first invoke cover. Stricter view: from `import()` of the bundle to the end of the first invocation, Node\'s own boot left out. Baseline: a bundle from the same CDK construct that only constructs the same SDK clients and makes the same first call(s) (list: Query; add: Encrypt + TransactWriteItems; delete: GetItem + TransactWriteItems).',
     '',
-    '| Handler | regcred ms | baseline ms | ratio (medians) | regcred import ms | baseline import ms | Target <= 1.15 |',
-    '|---|---|---|---|---|---|---|',
+    '| Handler | regcred ms (process start -> first response) | baseline ms | ratio (medians) | target <= 1.15 | stricter: regcred ms (import + invoke) | baseline ms | ratio | <= 1.15 | regcred import ms | baseline import ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...ops.map((op) => {
       const c = r.cold.perOp[op];
-      return `| ${op} | ${ms(c.regcred)} | ${ms(c.baseline)} | ${round(c.ratio, 3)} | ${ms(c.importMs.regcred)} | ${ms(c.importMs.baseline)} | ${ok(m.coldStartRatio[op])} |`;
+      const s = c.importAndInvoke;
+      return `| ${op} | ${ms(c.regcred)} | ${ms(c.baseline)} | ${round(c.ratio, 3)} | ${ok(m.coldStartRatio[op])} | ${ms(s.regcred)} | ${ms(s.baseline)} | ${round(s.ratio, 3)} | ${ok(s.ratio <= targets.coldStartRatio)} | ${ms(c.importMs.regcred)} | ${ms(c.importMs.baseline)} |`;
     }),
     '',
-    `What the SDK costs: an empty handler bundle takes ${ms(r.cold.empty)} ms; the SDK-only baselines take ${ops.map((op) => `${op} ${round(r.cold.perOp[op].baseline.median / r.cold.empty.median, 1)}x`).join(', ')} that.`,
+    `What the SDK costs: a process serving an empty handler bundle takes ${ms(r.cold.empty)} ms (import + invoke alone: ${ms(r.cold.emptyImportAndInvoke)} ms); the SDK-only baselines take ${ops.map((op) => `${op} ${round(r.cold.perOp[op].baseline.median / r.cold.empty.median, 2)}x`).join(', ')} the empty process (import + invoke: ${ops.map((op) => `${op} +${round(r.cold.perOp[op].importAndInvoke.baseline.median - r.cold.emptyImportAndInvoke.median, 0)} ms`).join(', ')}).`,
+    '',
+    ...changes,
     '',
     '## 3. Warm overhead (in process, SDK answered from memory)',
     '',
-    `${r.warm.add.invocations.toLocaleString('en')} invocations per handler in 5 rounds alternating with the baseline, after 500 warm-up calls each. The SDK clients get an in-memory request handler (no network), so the SDK still serializes, signs and parses every call. Baseline: a bare handler with identically configured clients making the same SDK calls, without middy, zod, logging or the domain code. Powertools logging stays on at INFO (one line per request, ${round(r.warm.list.logBytesPerRequest, 0)} bytes); only its sink is swapped for a counter so the terminal is not flooded.`,
+    `${r.warm.add.invocations.toLocaleString('en')} invocations per handler in ${r.warm.add.p50RatioRounds.runs} rounds alternating with the baseline, after 500 warm-up calls each. The SDK clients get an in-memory request handler (no network), so the SDK still serializes, signs and parses every call. Baseline: a bare handler with identically configured clients making the same SDK calls, without middy, zod, logging or the domain code. Powertools logging stays on at INFO (one line per request, ${round(r.warm.list.logBytesPerRequest, 0)} bytes); only its sink is swapped for a counter so the terminal is not flooded.`,
     '',
     '| Handler | regcred p50 µs | baseline p50 µs | p50 ratio | p50 ratio per round | regcred p99 µs | baseline p99 µs | p50 ratio <= 1.3 | p99 < 1 ms |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -152,9 +159,9 @@ export function writeReport(r: Results): { json: string; markdown: string } {
       return `| ${op} | ${round(w.p50Us.regcred, 0)} | ${round(w.p50Us.baseline, 0)} | ${round(w.p50Ratio, 3)} | ${round(w.p50RatioRounds.min, 2)} / **${round(w.p50RatioRounds.median, 2)}** / ${round(w.p50RatioRounds.max, 2)} | ${round(w.p99Us.regcred, 0)} | ${round(w.p99Us.baseline, 0)} | ${ok(m.warmP50Ratio[op])} | ${ok(m.warmP99Us[op])} |`;
     }),
     '',
-    `## 4. Throughput on the local stack (autocannon, ${connections} connections, 10 s, 3 rounds)`,
+    `## 4. Throughput on the local stack (autocannon, ${connections} connections, 10 s per run; list ${r.throughput.list.regcred.runs} rounds, add ${r.throughput.add.regcred.runs})`,
     '',
-    'regcred: autocannon against the local HTTP server (a separate `npm start` process running the handlers) in front of DynamoDB Local and the local KMS. Direct: the same DynamoDB Local (and local KMS, for add) driven with the SDK by 16 concurrent callers, with the same Query (list, 50 items) or Encrypt + TransactWriteItems (add).',
+    'regcred: autocannon against the local HTTP server (a separate `npm start` process running the handlers; it runs at most 2 handlers per core at once and queues the rest, like a small pool of warm containers) in front of DynamoDB Local and the local KMS, all on the same 2 cores as the load generator. Direct: the same DynamoDB Local (and local KMS, for add) driven with the SDK by 16 concurrent callers, with the same Query (list, 50 items) or Encrypt + TransactWriteItems (add). Each round runs both sides back to back, alternating which goes first.',
     '',
     '| Route | regcred req/s | direct SDK req/s | ratio (medians) | errors | Target |',
     '|---|---|---|---|---|---|',

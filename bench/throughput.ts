@@ -43,7 +43,8 @@ export async function measureThroughput(
   apiUrl: string,
   env: Record<string, string>,
   listProject: string,
-  rounds = 3,
+  listRounds = 5,
+  addRounds = 2,
 ): Promise<{ list: ThroughputResult; add: ThroughputResult }> {
   const db = localDynamo(env);
   const kms = new KMSClient({ region: env['AWS_REGION']!, endpoint: env['AWS_ENDPOINT_URL_KMS']!, credentials: { accessKeyId: 'regcredlocal', secretAccessKey: 'regcredlocal' } });
@@ -93,16 +94,28 @@ export async function measureThroughput(
   await cannon({ url: listUrl, duration: 2 });
   await direct(query, 2);
   const out = { list: { regcred: [] as number[], direct: [] as number[], errors: 0 }, add: { regcred: [] as number[], direct: [] as number[], errors: 0 } };
-  for (let round = 0; round < rounds; round++) {
-    const l = await cannon({ url: listUrl });
-    out.list.regcred.push(l.rps);
-    out.list.errors += l.errors;
-    out.list.direct.push(await direct(query));
-    const a = await cannon({ url: addUrl, requests: [addRequest] });
-    out.add.regcred.push(a.rps);
-    out.add.errors += a.errors;
-    out.add.direct.push(await direct(addDirect));
-  }
+  // Each round measures both sides back to back, alternating which goes first, so the machine's
+  // drift (other processes on a shared box) hits both sides alike.
+  const listRound = async (round: number) => {
+    const viaRegcred = async () => {
+      const l = await cannon({ url: listUrl });
+      out.list.regcred.push(l.rps);
+      out.list.errors += l.errors;
+    };
+    const viaSdk = async () => void out.list.direct.push(await direct(query));
+    for (const run of round % 2 ? [viaSdk, viaRegcred] : [viaRegcred, viaSdk]) await run();
+  };
+  const addRound = async (round: number) => {
+    const viaRegcred = async () => {
+      const a = await cannon({ url: addUrl, requests: [addRequest] });
+      out.add.regcred.push(a.rps);
+      out.add.errors += a.errors;
+    };
+    const viaSdk = async () => void out.add.direct.push(await direct(addDirect));
+    for (const run of round % 2 ? [viaSdk, viaRegcred] : [viaRegcred, viaSdk]) await run();
+  };
+  for (let round = 0; round < listRounds; round++) await listRound(round);
+  for (let round = 0; round < addRounds; round++) await addRound(round);
   db.destroy();
   kms.destroy();
   const summary = (x: { regcred: number[]; direct: number[]; errors: number }): ThroughputResult => {

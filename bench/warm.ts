@@ -74,7 +74,7 @@ async function time(invoke: Invoke, count: number, status: number, into: number[
   }
 }
 
-export async function measureWarm(invocations = 10_000, rounds = 5): Promise<Record<Op, WarmResult>> {
+export async function measureWarm(invocations = 10_000, rounds = 10): Promise<Record<Op, WarmResult>> {
   const results = {} as Record<Op, WarmResult>;
   for (const op of ops) {
     const { regcred, baseline } = invokers(op);
