@@ -174,6 +174,8 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     `| list (50 items) | ${rate(r.throughput.list.regcred)} | ${rate(r.throughput.list.direct)} | ${round(r.throughput.list.ratio, 3)} | ${r.throughput.list.errors} | >= 0.7: ${ok(m.listThroughputRatio)} |`,
     `| add | ${rate(r.throughput.add.regcred)} | ${rate(r.throughput.add.direct)} | ${round(r.throughput.add.ratio, 3)} | ${r.throughput.add.errors} | (reported) |`,
     '',
+    'What limits the regcred side here is the harness, not the handler: on 2 cores, autocannon, the `npm start` process and DynamoDB Local (Java) share the CPU, while the direct side has one Node process fewer. A CPU profile of the `npm start` process under this load (16 connections, list) showed it 36% idle, 13% in socket writes and about 10% in regcred code (middy, zod, logging, the handler and adapter), so DynamoDB Local\'s share of the CPU sets the rate; raising the local server\'s handler cap from 4 to 16 lowered it (145 -> 121 req/s in an A/B on a busy box). The ratio therefore moves with whatever else runs on the box: 0.76, 0.63, 0.74 and 0.56 in four full runs during development.',
+    '',
     '## 5. Scale',
     '',
     `List latency of a 50-credential project through the real list handler against a separate in-memory DynamoDB Local (loading 100,000 items into the file-backed one of the local stack takes minutes): a table holding ${r.scale.otherItems.toLocaleString('en')} items of 1,000 other projects (loaded with parallel BatchWriteItem in ${round(r.scale.loadSeconds, 1)} s) against a table holding only that project. ${r.scale.emptyMs.runs} calls each, in alternating blocks of 10.`,
