@@ -1,6 +1,6 @@
 // Fast test data: credential-shaped items written straight to DynamoDB with parallel BatchWriteItem.
-import { BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { keyOf, tableKeys } from '../functions/contract/table.ts';
+import { BatchWriteItemCommand, DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { keyOf } from '../functions/contract/table.ts';
 
 type Item = Record<string, AttributeValue>;
 const s = (S: string) => ({ S });
@@ -12,23 +12,6 @@ export function localDynamo(env: Record<string, string>): DynamoDBClient {
     credentials: { accessKeyId: env['AWS_ACCESS_KEY_ID']!, secretAccessKey: env['AWS_SECRET_ACCESS_KEY']! },
     maxAttempts: 10,
   });
-}
-
-export async function createTable(db: DynamoDBClient, name: string): Promise<void> {
-  await db.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: tableKeys.partition, AttributeType: 'S' },
-        { AttributeName: tableKeys.sort, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: tableKeys.partition, KeyType: 'HASH' },
-        { AttributeName: tableKeys.sort, KeyType: 'RANGE' },
-      ],
-    }),
-  );
 }
 
 /** A credential item and its registry guard, shaped as the adapter writes them. */

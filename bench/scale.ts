@@ -2,7 +2,8 @@
 // holding only the listed project, and the number of DynamoDB calls to list 1,000 credentials.
 // Runs against its own in-memory DynamoDB Local (see scale-db.ts), with the real list handler.
 import { limits } from '../functions/contract/config.ts';
-import { batchPut, createTable, credentialItems, localDynamo } from './load.ts';
+import { createCredentialsTable } from '../local/dynamodb-local.ts';
+import { batchPut, credentialItems, localDynamo } from './load.ts';
 import { countedHandlers } from './calls.ts';
 import { apiEvent, lambdaContext } from './events.ts';
 import { spread, withStdoutSink, type Spread } from './stats.ts';
@@ -26,8 +27,8 @@ export async function measureScale(env: Record<string, string>, otherItems = 100
   const db = localDynamo(env);
   const empty = `bench-scale-empty-${Date.now()}`;
   const full = `bench-scale-full-${Date.now()}`;
-  await createTable(db, empty);
-  await createTable(db, full);
+  await createCredentialsTable(db, empty);
+  await createCredentialsTable(db, full);
   const ours = Array.from({ length: listed }, (_, i) => credentialItems(project, i)).flat();
   await batchPut(db, empty, ours);
   const started = performance.now();

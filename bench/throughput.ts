@@ -2,10 +2,11 @@
 // against DynamoDB Local driven directly with the SDK at the same concurrency.
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import { QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { expandPath, routes } from '../functions/contract/routes.ts';
 import { keyOf } from '../functions/contract/table.ts';
+import { listQuery } from './baselines/bare.ts';
 import { localDynamo } from './load.ts';
 import { spread, type Spread } from './stats.ts';
 
@@ -50,18 +51,7 @@ export async function measureThroughput(
   const kms = new KMSClient({ region: env['AWS_REGION']!, endpoint: env['AWS_ENDPOINT_URL_KMS']!, credentials: { accessKeyId: 'regcredlocal', secretAccessKey: 'regcredlocal' } });
   const table = env['REGCRED_TABLE_NAME']!;
   const keyId = env['REGCRED_KMS_KEY_ID']!;
-  const pk = keyOf.project(listProject);
-  const query = () =>
-    db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': s(pk), ':prefix': s('CREDENTIAL#') },
-        ProjectionExpression: '#id, #server, #registry, #username, #email, #createdAt',
-        ExpressionAttributeNames: { '#id': 'id', '#server': 'server', '#registry': 'registry', '#username': 'username', '#email': 'email', '#createdAt': 'createdAt' },
-        Limit: 51,
-      }),
-    );
+  const query = () => db.send(listQuery(table, listProject));
   const addProject = `bench-tp-${randomUUID().slice(0, 8)}`;
   let n = 0;
   const addDirect = async () => {

@@ -68,6 +68,24 @@ export async function startDynamoDbLocal(dataDir: string, port: number): Promise
   };
 }
 
+/** Creates a table with the production key schema (the CDK stack's, on demand). */
+export async function createCredentialsTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: tableKeys.partition, AttributeType: 'S' },
+        { AttributeName: tableKeys.sort, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: tableKeys.partition, KeyType: 'HASH' },
+        { AttributeName: tableKeys.sort, KeyType: 'RANGE' },
+      ],
+    }),
+  );
+}
+
 /** Creates the credentials table with the production key schema if it does not exist yet. */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = localClient(endpoint);
@@ -75,20 +93,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     await client.send(new DescribeTableCommand({ TableName: tableName }));
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: tableKeys.partition, AttributeType: 'S' },
-          { AttributeName: tableKeys.sort, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: tableKeys.partition, KeyType: 'HASH' },
-          { AttributeName: tableKeys.sort, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createCredentialsTable(client, tableName);
   } finally {
     client.destroy();
   }

@@ -1,12 +1,12 @@
 // Serves the route table over HTTP by turning each request into an API Gateway HTTP API (payload
 // v2) event for the very handler code that runs in Lambda.
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
 import type { Route } from '../functions/contract/routes.ts';
+import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 export interface BoundRoute {
@@ -102,57 +102,17 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): AP
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
   const isText = textual.test(headers['content-type'] ?? '');
-  const now = new Date();
-  const routeKey = `${match.bound.route.method} ${match.bound.route.path}`;
-  return {
-    version: '2.0',
-    routeKey,
+  return apiGatewayEvent({
+    route: match.bound.route,
+    pathParameters: match.pathParameters,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
+    query,
     headers,
-    ...(Object.keys(query).length > 0 && { queryStringParameters: query }),
-    pathParameters: match.pathParameters,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: headers['host'] ?? 'localhost',
-      domainPrefix: 'local',
-      http: {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body.length > 0 && {
-      body: isText ? body.toString('utf8') : body.toString('base64'),
-    }),
-    isBase64Encoded: body.length > 0 && !isText,
-  };
-}
-
-function lambdaContext(route: Route, requestId: string): Context {
-  const deadline = Date.now() + 10_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `regcred-${route.name}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:regcred-${route.name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/regcred-${route.name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+    ...(body.length > 0 && { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }),
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    protocol: `HTTP/${req.httpVersion}`,
+  });
 }
 
 async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, req: IncomingMessage, res: ServerResponse): Promise<void> {

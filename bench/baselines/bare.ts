@@ -17,19 +17,21 @@ const s = (S: string) => ({ S });
 export const dynamoClient = (overrides: DynamoDBClientConfig = {}) => new DynamoDBClient({ ...clientConfig, ...overrides });
 export const kmsClient = (overrides: KMSClientConfig = {}) => new KMSClient({ ...clientConfig, ...overrides });
 
+/** The Query regcred's list makes for its default page of 50 (one item more tells whether more exist). */
+export function listQuery(table: string, project: string): QueryCommand {
+  return new QueryCommand({
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': s(`PROJECT#${project}`), ':prefix': s('CREDENTIAL#') },
+    ProjectionExpression: '#id, #server, #registry, #username, #email, #createdAt',
+    ExpressionAttributeNames: { '#id': 'id', '#server': 'server', '#registry': 'registry', '#username': 'username', '#email': 'email', '#createdAt': 'createdAt' },
+    Limit: 51,
+  });
+}
+
 export function bareList(db: DynamoDBClient, table: string) {
   return async (event: APIGatewayProxyEventV2): Promise<Result> => {
-    const pk = `PROJECT#${event.pathParameters?.['project']}`;
-    const result = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': s(pk), ':prefix': s('CREDENTIAL#') },
-        ProjectionExpression: '#id, #server, #registry, #username, #email, #createdAt',
-        ExpressionAttributeNames: { '#id': 'id', '#server': 'server', '#registry': 'registry', '#username': 'username', '#email': 'email', '#createdAt': 'createdAt' },
-        Limit: 51,
-      }),
-    );
+    const result = await db.send(listQuery(table, event.pathParameters?.['project'] ?? ''));
     return { statusCode: 200, body: JSON.stringify({ items: result.Items ?? [] }) };
   };
 }

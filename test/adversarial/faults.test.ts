@@ -10,7 +10,6 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpResponse, type HttpRequest } from '@smithy/protocol-http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -30,7 +29,7 @@ import { trackSecret } from '../support/secret-audit.ts';
 
 const stack = inject('localStack');
 const lambdaTimeoutMs = 10_000; // infra/constructs/api-function.ts functionDefaults.timeout
-const { dynamo, tableName } = localClients();
+const { rawItems } = localClients();
 
 beforeAll(() => {
   Object.assign(process.env, localEnvironment(stack.dynamoDbEndpoint, stack.kmsEndpoint));
@@ -110,17 +109,6 @@ type Built = ReturnType<typeof handlers>;
 const add = (h: Built, project: string, body: Record<string, unknown>) =>
   invoke(h.add, routes.addCredential, { pathParameters: { project }, body });
 
-async function rawItems(project: string) {
-  const result = await dynamo.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: keyOf.project(project) } },
-      ConsistentRead: true,
-    }),
-  );
-  return result.Items ?? [];
-}
 
 function expectUnavailable(reply: Reply, password?: string): void {
   expect(reply.status).toBe(503);

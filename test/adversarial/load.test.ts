@@ -3,7 +3,7 @@
 // and nowhere else in the table. And races on one registry: deletes and re-adds in flight together
 // never leave two credentials or an orphaned guard. REGCRED_LOAD_SCALE multiplies the counts.
 import { Agent, request as httpRequest } from 'node:http';
-import { QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { credential, credentialPage } from '../../functions/contract/schemas.ts';
 import { keyOf } from '../../functions/contract/table.ts';
@@ -15,7 +15,7 @@ const scale = Number(process.env['REGCRED_LOAD_SCALE'] ?? 1);
 const total = Math.round(500 * scale);
 const projects = Array.from({ length: 5 }, () => uniqueProject('load'));
 const nonce = crypto.randomUUID().slice(0, 8);
-const { dynamo, tableName } = localClients();
+const { dynamo, tableName, rawItems } = localClients();
 
 const agent = new Agent({ keepAlive: true, maxSockets: total });
 afterAll(() => agent.destroy());
@@ -105,7 +105,7 @@ describe('races on one registry', () => {
         expect([current.id, ...winners.map((w) => w.id)]).toContain(JSON.parse(loser.text).existingId);
       }
       // The table: at most one credential, and a guard exactly when there is one, pointing at it.
-      const items = await rawProject(project);
+      const items = await rawItems(project);
       const credentials = items.filter((i) => i['sk']?.S?.startsWith('CREDENTIAL#'));
       const guards = items.filter((i) => i['sk']?.S?.startsWith('REGISTRY#'));
       expect(credentials.map((i) => i['id']?.S)).toEqual(winners.map((w) => w.id));
@@ -118,17 +118,6 @@ describe('races on one registry', () => {
   }, 120_000);
 });
 
-async function rawProject(project: string) {
-  const result = await dynamo.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: keyOf.project(project) } },
-      ConsistentRead: true,
-    }),
-  );
-  return result.Items ?? [];
-}
 
 describe('load', () => {
   it(`${total} concurrent adds of distinct servers across 5 projects: each listed exactly once, in its own project only`, async () => {

@@ -1,13 +1,12 @@
 import { DecryptCommand } from '@aws-sdk/client-kms';
-import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/contract/routes.ts';
-import { keyOf } from '../../functions/contract/table.ts';
 import { invoke, loadHandlers, localClients, uniqueProject, type Handlers } from '../support/handlers.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 
 let h: Handlers;
-const { dynamo, kms, tableName } = localClients();
+const { dynamo, kms, tableName, rawItems } = localClients();
 
 beforeAll(async () => {
   h = await loadHandlers();
@@ -33,17 +32,6 @@ async function listAll(project: string, limit: number): Promise<{ ids: string[];
   return { ids, pages };
 }
 
-async function rawItems(project: string) {
-  const result = await dynamo.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: keyOf.project(project) } },
-      ConsistentRead: true,
-    }),
-  );
-  return result.Items ?? [];
-}
 
 describe('add, list, delete', () => {
   it('round-trips a credential without ever returning the password', async () => {

@@ -1,10 +1,12 @@
 // Runs the real Lambda handlers in-process against the run's DynamoDB Local and local KMS.
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { inject, vi } from 'vitest';
-import { expandPath, type Route } from '../../functions/contract/routes.ts';
+import type { Route } from '../../functions/contract/routes.ts';
+import { keyOf } from '../../functions/contract/table.ts';
+import { apiGatewayEvent, lambdaContext } from '../../local/lambda-event.ts';
 import { localEnvironment } from '../../local/stack.ts';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -31,11 +33,20 @@ export async function loadHandlers(overrides: Record<string, string> = {}): Prom
 export function localClients() {
   const stack = inject('localStack');
   const config = { region: stack.region, credentials: { accessKeyId: 'regcredlocal', secretAccessKey: 'regcredlocal' } };
-  return {
-    dynamo: new DynamoDBClient({ ...config, endpoint: stack.dynamoDbEndpoint }),
-    kms: new KMSClient({ ...config, endpoint: stack.kmsEndpoint }),
-    tableName: stack.tableName,
+  const dynamo = new DynamoDBClient({ ...config, endpoint: stack.dynamoDbEndpoint });
+  /** Every raw item of a project (credentials and registry guards), read straight from the table. */
+  const rawItems = async (project: string) => {
+    const result = await dynamo.send(
+      new QueryCommand({
+        TableName: stack.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: keyOf.project(project) } },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Items ?? [];
   };
+  return { dynamo, kms: new KMSClient({ ...config, endpoint: stack.kmsEndpoint }), tableName: stack.tableName, rawItems };
 }
 
 export interface Call {
@@ -54,37 +65,16 @@ export interface Reply {
 }
 
 export async function invoke(handler: Handler, route: Route, call: Call): Promise<Reply> {
-  const requestId = randomUUID();
   const rawBody = call.rawBody ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
-  const path = expandPath(route.path, call.pathParameters);
-  const event = {
-    version: '2.0',
-    routeKey: `${route.method} ${route.path}`,
-    rawPath: path,
-    rawQueryString: new URLSearchParams(call.query).toString(),
-    headers: { 'content-type': 'application/json', ...call.headers },
-    queryStringParameters: call.query,
+  const event = apiGatewayEvent({
+    route,
     pathParameters: call.pathParameters,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'test',
-      domainName: 'test',
-      domainPrefix: 'test',
-      http: { method: route.method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId,
-      routeKey: `${route.method} ${route.path}`,
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    body: rawBody,
-    isBase64Encoded: false,
-  } as APIGatewayProxyEventV2;
-  const context = {
-    functionName: `regcred-${route.name}`,
-    awsRequestId: requestId,
-    getRemainingTimeInMillis: () => 10_000,
-  } as unknown as Context;
+    headers: { 'content-type': 'application/json', 'user-agent': 'vitest', ...call.headers },
+    apiId: 'test',
+    ...(call.query && { query: call.query }),
+    ...(rawBody !== undefined && { body: rawBody }),
+  });
+  const context = lambdaContext(route, event.requestContext.requestId);
   const result = await handler(event, context);
   const text = result.body ?? '';
   return {
