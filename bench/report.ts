@@ -159,9 +159,11 @@ export function writeReport(r: Results): { json: string; markdown: string } {
       return `| ${op} | ${round(w.p50Us.regcred, 0)} | ${round(w.p50Us.baseline, 0)} | ${round(w.p50Ratio, 3)} | ${round(w.p50RatioRounds.min, 2)} / **${round(w.p50RatioRounds.median, 2)}** / ${round(w.p50RatioRounds.max, 2)} | ${round(w.p99Us.regcred, 0)} | ${round(w.p99Us.baseline, 0)} | ${ok(m.warmP50Ratio[op])} | ${ok(m.warmP99Us[op])} |`;
     }),
     '',
-    ...(ops.some((op) => r.warm[op].p99Us.baseline >= targets.warmP99Us)
+    ...(ops.some((op) => !m.warmP99Us[op])
       ? [
-          `The p99 target is out of reach on this machine for the SDK itself: the bare baseline, which is nothing but the SDK's serialize, sign, send and parse, has a p99 of ${ops.map((op) => `${round(r.warm[op].p99Us.baseline, 0)} µs (${op})`).join(', ')} and a p50 of ${ops.map((op) => `${round(r.warm[op].p50Us.baseline, 0)} µs`).join(' / ')}. What regcred adds at p99 is ${ops.map((op) => `${round(r.warm[op].p99Us.regcred - r.warm[op].p99Us.baseline, 0)} µs (${op})`).join(', ')}; the tail is mostly garbage collection and other processes on the 2 shared cores.`,
+          `The bare baseline, which is nothing but the SDK's serialize, sign, send and parse, has a p99 of ${ops.map((op) => `${round(r.warm[op].p99Us.baseline, 0)} µs (${op})`).join(', ')} and a p50 of ${ops.map((op) => `${round(r.warm[op].p50Us.baseline, 0)} µs`).join(' / ')}: ${baselineMisses(r)}. What regcred adds at p99 is ${ops.map((op) => `${round(r.warm[op].p99Us.regcred - r.warm[op].p99Us.baseline, 0)} µs (${op})`).join(', ')}.`,
+          '',
+          "Where the tail comes from (an A/B of 6,000 warm adds outside the bench): 43 of the 61 slowest calls overlapped a young-generation garbage collection (scavenge) of about 3.5 ms, one every ~90 adds, so at 1% the p99 lands on them. The SDK allocates about 275 KB per add (schema serde, signing, endpoint resolution, a middleware stack per call) and regcred about 33 KB more. A larger young generation (`node --min-semi-space-size=64`) halved the scavenges and took add's p99 from ~4.3 ms to ~2.1 ms in that A/B; it is not set on the functions because it trades memory on a 512 MB function for a tail that a network round trip to DynamoDB or KMS (milliseconds) hides. Replacing the per-operation `AbortSignal.timeout` deadline with a plain signal changed nothing measurable.",
           '',
         ]
       : []),
@@ -174,7 +176,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     `| list (50 items) | ${rate(r.throughput.list.regcred)} | ${rate(r.throughput.list.direct)} | ${round(r.throughput.list.ratio, 3)} | ${r.throughput.list.errors} | >= 0.7: ${ok(m.listThroughputRatio)} |`,
     `| add | ${rate(r.throughput.add.regcred)} | ${rate(r.throughput.add.direct)} | ${round(r.throughput.add.ratio, 3)} | ${r.throughput.add.errors} | (reported) |`,
     '',
-    'What limits the regcred side here is the harness, not the handler: on 2 cores, autocannon, the `npm start` process and DynamoDB Local (Java) share the CPU, while the direct side has one Node process fewer. A CPU profile of the `npm start` process under this load (16 connections, list) showed it 36% idle, 13% in socket writes and about 10% in regcred code (middy, zod, logging, the handler and adapter), so DynamoDB Local\'s share of the CPU sets the rate; raising the local server\'s handler cap from 4 to 16 lowered it (145 -> 121 req/s in an A/B on a busy box). The ratio therefore moves with whatever else runs on the box: 0.76, 0.63, 0.74 and 0.56 in four full runs during development.',
+    'What limits the regcred side here is the harness, not the handler: on 2 cores, autocannon, the `npm start` process and DynamoDB Local (Java) share the CPU, while the direct side has one Node process fewer. A CPU profile of the `npm start` process under this load (16 connections, list) showed it 36% idle, 13% in socket writes and about 10% in regcred code (middy, zod, logging, the handler and adapter), so DynamoDB Local\'s share of the CPU sets the rate; raising the local server\'s handler cap from 4 to 16 lowered it (145 -> 121 req/s in an A/B on a busy box). The ratio therefore moves with whatever else runs on the box: 0.76, 0.63, 0.74, 0.56 and 0.65 in earlier full runs.',
     '',
     '## 5. Scale',
     '',
@@ -238,4 +240,12 @@ export function writeReport(r: Results): { json: string; markdown: string } {
   const mdFile = join(repoRoot, 'bench/RESULTS.md');
   writeFileSync(mdFile, `${lines.join('\n')}\n`);
   return { json: jsonFile, markdown: mdFile };
+}
+
+/** Which ops the SDK-only baseline alone already misses the 1 ms p99 target on. */
+function baselineMisses(r: Results): string {
+  const over = ops.filter((op) => r.warm[op].p99Us.baseline >= 1000);
+  if (over.length === 0) return 'under 1 ms for every route, so the misses above are regcred\'s own';
+  if (over.length === ops.length) return 'the SDK alone already misses 1 ms on every route on this machine';
+  return `the SDK alone already misses 1 ms for ${over.join(' and ')} on this machine`;
 }
