@@ -58,7 +58,7 @@ export async function measureColdStart(
   bundles: Bundles,
   env: Record<string, string>,
   fixtures: { listProject: string; newDeleteTarget: () => Promise<{ project: string; id: string }> },
-  runs = 30,
+  runs = 60,
 ): Promise<ColdStartResults> {
   const samples = { regcred: {} as Record<Op, Sample[]>, baseline: {} as Record<Op, Sample[]>, empty: [] as Sample[] };
   for (const op of ops) {
