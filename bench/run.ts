@@ -6,7 +6,7 @@ import { functionDefaults } from '../infra/constructs/api-function.ts';
 import { localEnvironment, repoRoot } from '../local/stack.ts';
 import { synthBundles } from './bundles.ts';
 import { measureCalls } from './calls.ts';
-import { measureColdStart } from './cold-start.ts';
+import { coldStartRuns, measureColdStart } from './cold-start.ts';
 import { monthlyComparison, routeCosts } from './cost.ts';
 import { batchPut, credentialItems, localDynamo } from './load.ts';
 import { writeReport } from './report.ts';
@@ -50,7 +50,7 @@ try {
   step('6/7 AWS calls per operation (SDK middleware counters, local stack)');
   const calls = await measureCalls('bench-calls');
 
-  step('2/7 cold start: fresh Node processes, 60 runs per bundle, interleaved');
+  step(`2/7 cold start: fresh Node processes, ${coldStartRuns} runs per bundle, interleaved`);
   const cold = await measureColdStart(bundles, stack.env, { listProject, newDeleteTarget });
 
   step('4/7 throughput: autocannon, 16 connections, 10 s runs (list 5 rounds, add 2), against direct SDK calls');

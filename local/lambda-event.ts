@@ -29,7 +29,7 @@ export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2 {
     version: '2.0',
     routeKey,
     rawPath,
-    rawQueryString: input.rawQueryString ?? new URLSearchParams(input.query).toString(),
+    rawQueryString: input.rawQueryString ?? (input.query ? new URLSearchParams(input.query).toString() : ''),
     headers,
     ...(input.query && Object.keys(input.query).length > 0 && { queryStringParameters: input.query }),
     pathParameters,

@@ -10,6 +10,7 @@ import {
 import { EncryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { clientConfig } from '../../functions/adapters/aws-clients.ts';
+import { credentialSortPrefix, keyOf } from '../../functions/contract/table.ts';
 
 type Result = { statusCode: number; body?: string };
 const s = (S: string) => ({ S });
@@ -22,7 +23,7 @@ export function listQuery(table: string, project: string): QueryCommand {
   return new QueryCommand({
     TableName: table,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': s(`PROJECT#${project}`), ':prefix': s('CREDENTIAL#') },
+    ExpressionAttributeValues: { ':pk': s(keyOf.project(project)), ':prefix': s(credentialSortPrefix) },
     ProjectionExpression: '#id, #server, #registry, #username, #email, #createdAt',
     ExpressionAttributeNames: { '#id': 'id', '#server': 'server', '#registry': 'registry', '#username': 'username', '#email': 'email', '#createdAt': 'createdAt' },
     Limit: 51,
@@ -44,15 +45,15 @@ export function bareAdd(kms: KMSClient, db: DynamoDBClient, table: string, keyId
     const encrypted = await kms.send(
       new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(body.password), EncryptionContext: { project, credentialId: id } }),
     );
-    const pk = s(`PROJECT#${project}`);
+    const pk = s(keyOf.project(project));
     await db.send(
       new TransactWriteItemsCommand({
         TransactItems: [
-          { Put: { TableName: table, Item: { pk, sk: s(`REGISTRY#${body.server}`), credentialId: s(id) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          { Put: { TableName: table, Item: { pk, sk: s(keyOf.registryGuard(body.server)), credentialId: s(id) }, ConditionExpression: 'attribute_not_exists(pk)' } },
           {
             Put: {
               TableName: table,
-              Item: { pk, sk: s(`CREDENTIAL#${id}`), id: s(id), server: s(body.server), registry: s(body.server), username: s(body.username), createdAt: s(new Date().toISOString()), ciphertext: { B: encrypted.CiphertextBlob! } },
+              Item: { pk, sk: s(keyOf.credential(id)), id: s(id), server: s(body.server), registry: s(body.server), username: s(body.username), createdAt: s(new Date().toISOString()), ciphertext: { B: encrypted.CiphertextBlob! } },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -65,9 +66,9 @@ export function bareAdd(kms: KMSClient, db: DynamoDBClient, table: string, keyId
 
 export function bareDelete(db: DynamoDBClient, table: string) {
   return async (event: APIGatewayProxyEventV2): Promise<Result> => {
-    const pk = s(`PROJECT#${event.pathParameters?.['project']}`);
+    const pk = s(keyOf.project(event.pathParameters?.['project'] ?? ''));
     const id = event.pathParameters?.['id'] ?? '';
-    const key = { pk, sk: s(`CREDENTIAL#${id}`) };
+    const key = { pk, sk: s(keyOf.credential(id)) };
     const found = await db.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true, ProjectionExpression: 'registry' }));
     const registry = found.Item?.['registry']?.S;
     if (registry === undefined) return { statusCode: 404 };
@@ -75,7 +76,7 @@ export function bareDelete(db: DynamoDBClient, table: string) {
       new TransactWriteItemsCommand({
         TransactItems: [
           { Delete: { TableName: table, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
-          { Delete: { TableName: table, Key: { pk, sk: s(`REGISTRY#${registry}`) }, ConditionExpression: 'attribute_not_exists(pk) OR credentialId = :id', ExpressionAttributeValues: { ':id': s(id) } } },
+          { Delete: { TableName: table, Key: { pk, sk: s(keyOf.registryGuard(registry)) }, ConditionExpression: 'attribute_not_exists(pk) OR credentialId = :id', ExpressionAttributeValues: { ':id': s(id) } } },
         ],
       }),
     );

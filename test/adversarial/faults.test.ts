@@ -109,7 +109,6 @@ type Built = ReturnType<typeof handlers>;
 const add = (h: Built, project: string, body: Record<string, unknown>) =>
   invoke(h.add, routes.addCredential, { pathParameters: { project }, body });
 
-
 function expectUnavailable(reply: Reply, password?: string): void {
   expect(reply.status).toBe(503);
   expect(reply.headers['content-type']).toMatch(/^application\/json/);

@@ -118,7 +118,6 @@ describe('races on one registry', () => {
   }, 120_000);
 });
 
-
 describe('load', () => {
   it(`${total} concurrent adds of distinct servers across 5 projects: each listed exactly once, in its own project only`, async () => {
     const password = trackSecret(`load-${crypto.randomUUID()}`);

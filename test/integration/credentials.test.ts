@@ -32,7 +32,6 @@ async function listAll(project: string, limit: number): Promise<{ ids: string[];
   return { ids, pages };
 }
 
-
 describe('add, list, delete', () => {
   it('round-trips a credential without ever returning the password', async () => {
     const project = uniqueProject();
