@@ -1,11 +1,19 @@
 // The one route table: the handlers, the CDK stack, the local server, the CLI and the docs all read it.
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * What a caller may do, granted per project: `read` lists metadata, `write` changes credentials,
+ * `resolve` returns a password. Grants are by capability, never by HTTP method, so a new GET route
+ * that returns secrets cannot slip into a list-only grant.
+ */
+export type Capability = 'read' | 'write' | 'resolve';
 
 export interface Route {
   /** Stable name, used for the Lambda function and its log group. */
   readonly name: 'add-credential' | 'list-credentials' | 'delete-credential';
   readonly method: HttpMethod;
+  readonly capability: Capability;
   /** API Gateway path template. */
   readonly path: string;
   /** Lambda entry file, relative to the repository root. */
@@ -22,6 +30,7 @@ export const routes = {
   addCredential: {
     name: 'add-credential',
     method: 'POST',
+    capability: 'write',
     path: credentialsPath,
     entry: 'functions/add-credential.ts',
     hasBody: true,
@@ -30,6 +39,7 @@ export const routes = {
   listCredentials: {
     name: 'list-credentials',
     method: 'GET',
+    capability: 'read',
     path: credentialsPath,
     entry: 'functions/list-credentials.ts',
     hasBody: false,
@@ -38,6 +48,7 @@ export const routes = {
   deleteCredential: {
     name: 'delete-credential',
     method: 'DELETE',
+    capability: 'write',
     path: credentialPath,
     entry: 'functions/delete-credential.ts',
     hasBody: false,
