@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
+import { openApiJson } from '../functions/contract/openapi.ts';
 import type { Route } from '../functions/contract/routes.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
@@ -115,8 +116,16 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): AP
   });
 }
 
+/** The generated OpenAPI document (functions/contract/openapi.ts), served beside the API. */
+export const openApiPath = '/openapi.json';
+let openApi: string | undefined;
+
 async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method === 'GET' && url.pathname === openApiPath) {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    return void res.end((openApi ??= openApiJson()));
+  }
   let match;
   try {
     match = router(req.method ?? 'GET', url.pathname);

@@ -33,3 +33,6 @@ export const errorBody = z.object({
   existingId: z.optional(z.uuid()),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
+
+/** API Gateway's own refusals when deployed (IAM 403, throttling 429, unknown routes 404). */
+export const gatewayError = z.object({ message: z.string() });

@@ -19,6 +19,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { credential, credentialPage, errorBody, errorCodes } from '../../functions/contract/schemas.ts';
 import { routes } from '../../functions/contract/routes.ts';
 import { invoke, loadHandlers, uniqueProject } from '../support/handlers.ts';
+import { checkResponse } from '../support/openapi-check.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 import { secretForms } from '../support/secret-search.ts';
 
@@ -377,6 +378,7 @@ function check(req: Built, reply: Reply): void {
   const where = `${req.method} ${req.path.slice(0, 200)} -> ${reply.status} ${reply.text.slice(0, 300)}`;
   const method = req.method.toUpperCase(); // node's client sends methods upper-cased
   statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
+  checkResponse({ method, path: req.path, status: reply.status, contentType: reply.headers['content-type'], text: reply.text });
 
   // 1. Never a 5xx.
   expect(reply.status, where).toBeLessThan(500);

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { credential, credentialPage } from '../../functions/contract/schemas.ts';
 import { keyOf } from '../../functions/contract/table.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
+import { checkResponse } from '../support/openapi-check.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 
 const { apiUrl } = inject('localStack');
@@ -29,13 +30,19 @@ function send(method: string, path: string, body?: unknown): Promise<{ status: n
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
+        res.on('end', () => {
+          const reply = {
             status: res.statusCode ?? 0,
             headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, String(v)])),
             text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+          };
+          try {
+            checkResponse({ method, path, status: reply.status, contentType: reply.headers['content-type'], text: reply.text });
+            resolve(reply);
+          } catch (error) {
+            reject(error);
+          }
+        });
         res.on('error', reject);
       },
     );

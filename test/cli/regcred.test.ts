@@ -11,13 +11,15 @@ import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { expandPath, routes } from '../../functions/contract/routes.ts';
 import { keyOf, tableKeys } from '../../functions/contract/table.ts';
 import { run } from '../../cli/program.ts';
+import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; bin: { regcred: string } };
 const bin = join(repoRoot, packageJson.bin.regcred);
-const { apiUrl } = inject('localStack');
+// The CLI subprocesses and the setup calls reach the API through the proxy that checks each response.
+const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const passwords: string[] = [];

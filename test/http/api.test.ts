@@ -1,6 +1,8 @@
 // Over real HTTP against the `npm start` server the test run started.
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueProject } from '../support/handlers.ts';
+import { openApiJson } from '../../functions/contract/openapi.ts';
+import { checkedFetch } from '../support/openapi-check.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 
 const { apiUrl } = inject('localStack');
@@ -9,7 +11,7 @@ const password = trackSecret(`http-${crypto.randomUUID()}`);
 async function call(method: string, path: string, init: { body?: string; contentType?: string | null } = {}) {
   const headers: Record<string, string> = {};
   if (init.contentType !== null) headers['content-type'] = init.contentType ?? 'application/json';
-  const response = await fetch(`${apiUrl}${path}`, { method, headers, ...(init.body !== undefined && { body: init.body }) });
+  const response = await checkedFetch(`${apiUrl}${path}`, { method, headers, ...(init.body !== undefined && { body: init.body }) });
   const text = await response.text();
   expect(text).not.toContain(password);
   return { status: response.status, headers: response.headers, text, json: text ? JSON.parse(text) : undefined };
@@ -94,5 +96,14 @@ describe('the HTTP API', () => {
     const reply = await call('DELETE', `${credentials(project)}/${crypto.randomUUID()}`);
     expect(reply.status).toBe(404);
     expect(reply.json).toEqual({ error: 'NotFound', message: expect.stringContaining('No credential') });
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('serves the generated document', async () => {
+    const response = await fetch(`${apiUrl}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.text()).toBe(openApiJson());
   });
 });

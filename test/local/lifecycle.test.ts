@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../../local/stack.ts';
+import { checkedFetch } from '../support/openapi-check.ts';
 
 interface Started {
   readonly child: ChildProcess;
@@ -69,7 +70,7 @@ describe('npm start', () => {
     const first = await npmStart(home);
     expect(first.output()).toContain('curl -s -X POST');
     expect(javaProcessesFor(home)).toHaveLength(1);
-    const created = await fetch(`${first.apiUrl}/projects/life/docker-credentials`, {
+    const created = await checkedFetch(`${first.apiUrl}/projects/life/docker-credentials`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ server: 'quay.io', password: 'restart-password' }),
@@ -80,7 +81,7 @@ describe('npm start', () => {
     expect(javaProcessesFor(home)).toEqual([]);
 
     const second = await npmStart(home);
-    const listed = (await (await fetch(`${second.apiUrl}/projects/life/docker-credentials`)).json()) as { items: { id: string }[] };
+    const listed = (await (await checkedFetch(`${second.apiUrl}/projects/life/docker-credentials`)).json()) as { items: { id: string }[] };
     expect(listed.items.map((item) => item.id)).toEqual([id]);
     await ctrlC(second);
     expect(javaProcessesFor(home)).toEqual([]);

@@ -8,6 +8,7 @@ import type { Route } from '../../functions/contract/routes.ts';
 import { keyOf } from '../../functions/contract/table.ts';
 import { apiGatewayEvent, lambdaContext } from '../../local/lambda-event.ts';
 import { localEnvironment } from '../../local/stack.ts';
+import { checkResponse } from './openapi-check.ts';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -77,12 +78,10 @@ export async function invoke(handler: Handler, route: Route, call: Call): Promis
   const context = lambdaContext(route, event.requestContext.requestId);
   const result = await handler(event, context);
   const text = result.body ?? '';
-  return {
-    status: result.statusCode ?? 200,
-    headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])),
-    text,
-    json: text ? JSON.parse(text) : undefined,
-  };
+  const status = result.statusCode ?? 200;
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  checkResponse({ method: route.method, path: route.path, status, contentType: headers['content-type'], text });
+  return { status, headers, text, json: text ? JSON.parse(text) : undefined };
 }
 
 /** A project name no other test uses. */

@@ -1,0 +1,72 @@
+// What each route takes and answers, declared once per route: the OpenAPI document is generated from
+// it and the tests check every response against that document. Typed over the route table's names,
+// so a route without its contract does not compile. The handlers never import this module (it pulls
+// in every schema); they import only their own request schemas.
+import type * as z from 'zod/mini';
+import type { ErrorCode } from './error-codes.ts';
+import type { Route } from './routes.ts';
+import { addCredentialRequest, credential, credentialId, credentialPage, listQuery, projectName } from './schemas.ts';
+
+export interface ResponseContract {
+  readonly description: string;
+  /** The JSON body; absent for an empty body. */
+  readonly body?: z.ZodMiniType;
+  /** Header name -> description. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface RouteContract {
+  /** The JSON request body (only for routes with `hasBody`). */
+  readonly body?: z.ZodMiniType;
+  /** The query string, as an object of its parameters. */
+  readonly query?: z.ZodMiniType;
+  /** Success responses by status. */
+  readonly responses: Readonly<Record<number, ResponseContract>>;
+  /** Errors of this route besides `sharedErrors`, which every route can answer. */
+  readonly errors: readonly ErrorCode[];
+}
+
+/** The path parameters any route template may use, by name. */
+export const pathParameters: Readonly<Record<string, z.ZodMiniType>> = { project: projectName, id: credentialId };
+
+/** What the shared middy stack (functions/http/api-handler.ts) can answer on any route. */
+export const sharedErrors = ['ValidationError', 'PayloadTooLarge', 'Unavailable', 'InternalError'] as const satisfies readonly ErrorCode[];
+
+export const errorWhen: Readonly<Record<ErrorCode, string>> = {
+  ValidationError: 'A path parameter, query parameter, header or body field is invalid; `issues` names each field.',
+  NotFound: 'No such credential in this project.',
+  MethodNotAllowed: 'The path exists with other methods (local server only; API Gateway answers 404).',
+  Conflict: 'The project already has a credential for this registry; `existingId` names it.',
+  PayloadTooLarge: 'The request body is over 16 KiB.',
+  Unavailable: 'KMS or DynamoDB failed or timed out; nothing was written.',
+  InternalError: 'An unexpected failure; nothing was returned.',
+};
+
+export const routeContracts = {
+  'add-credential': {
+    body: addCredentialRequest,
+    responses: {
+      201: {
+        description: 'The stored credential, without its password.',
+        body: credential,
+        headers: { location: 'The path of the new credential (its delete route).' },
+      },
+    },
+    errors: ['Conflict'],
+  },
+  'list-credentials': {
+    query: listQuery,
+    responses: { 200: { description: 'One page of credentials, without passwords.', body: credentialPage } },
+    errors: [],
+  },
+  'delete-credential': {
+    responses: { 204: { description: 'Deleted; no body.' } },
+    errors: ['NotFound'],
+  },
+} as const satisfies Record<Route['name'], RouteContract>;
+
+export function contractOf(route: Route): RouteContract {
+  const contract: RouteContract | undefined = (routeContracts as Record<string, RouteContract>)[route.name];
+  if (!contract || Object.keys(contract.responses).length === 0) throw new Error(`route ${route.name} declares no responses in contract/http-contract.ts`);
+  return contract;
+}
