@@ -45,8 +45,6 @@ function createLimiter(max: number): Limiter {
   };
 }
 
-const textual = /^(application\/([a-z0-9.+-]+\+)?json|text\/|application\/x-www-form-urlencoded)/i;
-
 interface Match {
   readonly bound: BoundRoute;
   readonly pathParameters: Record<string, string>;
@@ -100,19 +98,17 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): AP
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
-  const isText = textual.test(headers['content-type'] ?? '');
   return apiGatewayEvent({
     route: match.bound.route,
     pathParameters: match.pathParameters,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
-    query,
     headers,
-    ...(body.length > 0 && { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }),
+    body,
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     protocol: `HTTP/${req.httpVersion}`,
+    scheme: 'http',
+    port: req.socket.localPort ?? 0,
   });
 }
 

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { inject, vi } from 'vitest';
 import type { Route } from '../../functions/contract/routes.ts';
@@ -75,6 +76,7 @@ export async function invoke(handler: Handler, route: Route, call: Call): Promis
     ...(call.query && { query: call.query }),
     ...(rawBody !== undefined && { body: rawBody }),
   });
+  APIGatewayProxyEventV2Schema.parse(event); // the builder's output keeps API Gateway's shape
   const context = lambdaContext(route, event.requestContext.requestId);
   const result = await handler(event, context);
   const text = result.body ?? '';

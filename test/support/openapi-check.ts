@@ -41,8 +41,6 @@ function validator(key: string, schema: object): ValidateFunction {
   return validate;
 }
 
-/** The local server's answer to a path or method the document does not have. */
-const unrouted = { 404: 'NotFound', 405: 'MethodNotAllowed' } as Record<number, string>;
 
 /** What is wrong with a response, or undefined when the document declares it. */
 export function responseProblem(exchange: Exchange): string | undefined {
@@ -53,8 +51,10 @@ export function responseProblem(exchange: Exchange): string | undefined {
   const match = templates.find(({ regex }) => regex.test(pathname));
   const operation = match && document.paths[match.template]?.[method];
   if (!match || !operation) {
-    const code = unrouted[exchange.status];
-    if ((exchange.status === 405) !== Boolean(match) || !code) return `${where}: no operation in the OpenAPI document, so only a ${match ? 405 : 404} is expected`;
+    // The local server's answers before routing: 400 for a request node cannot parse (method, request
+    // line, headers), else 404 for an unknown path or 405 for a known path with another method.
+    const expected = [400, match ? 405 : 404];
+    if (!expected.includes(exchange.status)) return `${where}: no operation in the OpenAPI document, so only ${expected.join(' or ')} is expected`;
     return bodyProblem(where, { content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } }, exchange);
   }
   const response = operation.responses[String(exchange.status)];
