@@ -58,12 +58,14 @@ export function gatewayTime(date: Date): string {
   return `${day}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
 }
 
-/** Duplicate keys joined with commas, as payload v2 does; values decoded. */
-function queryParameters(rawQueryString: string): Record<string, string> | undefined {
-  if (rawQueryString === '') return undefined;
-  const query: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(rawQueryString)) query[key] = key in query ? `${query[key]},${value}` : value;
-  return query;
+/**
+ * Pairs as an object with repeated keys joined by commas, as payload v2 does. Own data properties,
+ * like JSON.parse makes, so keys such as __proto__ or constructor stay plain keys.
+ */
+function joined(pairs: Iterable<[string, string]>): Record<string, string> {
+  const map = new Map<string, string>();
+  for (const [key, value] of pairs) map.set(key, map.has(key) ? `${map.get(key)},${value}` : value);
+  return Object.fromEntries(map);
 }
 
 function encodeBody(body: string | Uint8Array | undefined, contentType: string | undefined) {
@@ -75,11 +77,7 @@ function encodeBody(body: string | Uint8Array | undefined, contentType: string |
 export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2 {
   const { route, pathParameters, apiId = 'local', caller = localCaller } = input;
   const sourceIp = (input.sourceIp ?? '127.0.0.1').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input.headers ?? {})) {
-    const lower = name.toLowerCase();
-    headers[lower] = lower in headers ? `${headers[lower]},${value}` : value;
-  }
+  const headers = joined(Object.entries(input.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
   const cookies = headers['cookie']?.split(/;\s*/).filter(Boolean);
   delete headers['cookie'];
   const domainName = (headers['host'] ?? `${apiId}.execute-api.local`).replace(/:\d+$/, '');
@@ -93,7 +91,7 @@ export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2 {
   headers['x-amzn-trace-id'] ??= `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
   const rawPath = input.rawPath ?? expandPath(route.path, pathParameters);
   const rawQueryString = input.rawQueryString ?? (input.query ? new URLSearchParams(input.query).toString() : '');
-  const queryStringParameters = queryParameters(rawQueryString);
+  const queryStringParameters = rawQueryString === '' ? undefined : joined(new URLSearchParams(rawQueryString));
   const routeKey = `${route.method} ${route.path}`;
   // A variable, not a literal in the event: @types/aws-lambda's V2 context has no `authorizer`.
   const requestContext = {

@@ -107,6 +107,15 @@ describe('the event builder against AWS-shaped events of the same requests', () 
     expect(Object.keys(bare).filter((key) => ['body', 'cookies', 'queryStringParameters'].includes(key))).toEqual([]);
   });
 
+  it('treats keys named like Object.prototype members as plain keys', () => {
+    const event = valid(
+      apiGatewayEvent({ route: routes.listCredentials, pathParameters: { project: 'demo' }, rawQueryString: '__proto__=0&constructor=1&toString=2&toString=3', headers: { Constructor: 'x' } }),
+    );
+    expect(JSON.stringify(event.queryStringParameters)).toBe('{"__proto__":"0","constructor":"1","toString":"2,3"}');
+    expect(Object.getPrototypeOf(event.queryStringParameters)).toBe(Object.prototype);
+    expect(event.headers['constructor']).toBe('x');
+  });
+
   it.each(['add', 'list', 'delete'] as const)('the bench builds valid %s events', (op) => {
     valid(apiEvent(op, { project: 'bench', id: crypto.randomUUID() }, op === 'add' ? { server: 'ghcr.io' } : undefined));
   });
