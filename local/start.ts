@@ -1,4 +1,5 @@
 // `npm start`: the whole API on this machine, no AWS account needed.
+import { openApiPath } from './http-server.ts';
 import { AlreadyRunningError, localDefaults, startLocalStack } from './stack.ts';
 
 const port = process.env['PORT'] === undefined ? localDefaults.port : Number(process.env['PORT']);
@@ -13,7 +14,7 @@ try {
   console.log(`
 regcred is running (local mode: DynamoDB Local + local KMS, no AWS account).
 
-  API        ${stack.apiUrl}
+  API        ${stack.apiUrl}   (OpenAPI document: ${stack.apiUrl}${openApiPath})
   KMS        ${stack.kmsEndpoint}   (key ${stack.keyId})
   DynamoDB   ${stack.dynamoDbEndpoint}   (table ${stack.tableName})
 
