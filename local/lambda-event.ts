@@ -1,8 +1,20 @@
 // API Gateway HTTP API (payload v2) events and Lambda contexts, as AWS hands them to a handler. The
 // local server, the tests and the bench all invoke the handlers through these.
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from 'aws-lambda';
 import { expandPath, type Route } from '../functions/contract/routes.ts';
+import { localAccount } from './kms-server.ts';
+
+/** The caller API Gateway's IAM authorisation puts in requestContext.authorizer.iam. */
+export interface IamIdentity {
+  readonly accessKey: string;
+  readonly accountId: string;
+  readonly userArn: string;
+  readonly userId: string;
+}
+
+/** The caller of an unsigned request, which only `npm start` lets through (API Gateway answers 403). */
+export const unsignedCaller: IamIdentity = { accessKey: '', accountId: localAccount, userArn: 'local', userId: 'local' };
 
 export interface EventInput {
   readonly route: Route;
@@ -18,10 +30,12 @@ export interface EventInput {
   readonly protocol?: string;
   /** Names the API in requestContext (apiId, domain). */
   readonly apiId?: string;
+  /** Who signed the request; unsignedCaller by default. */
+  readonly caller?: IamIdentity;
 }
 
-export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2 {
-  const { route, pathParameters, headers = {}, apiId = 'local' } = input;
+export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2WithIAMAuthorizer {
+  const { route, pathParameters, headers = {}, apiId = 'local', caller = unsignedCaller } = input;
   const rawPath = input.rawPath ?? expandPath(route.path, pathParameters);
   const routeKey = `${route.method} ${route.path}`;
   const now = new Date();
@@ -34,8 +48,20 @@ export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2 {
     ...(input.query && Object.keys(input.query).length > 0 && { queryStringParameters: input.query }),
     pathParameters,
     requestContext: {
-      accountId: '000000000000',
+      accountId: localAccount,
       apiId,
+      authorizer: {
+        iam: {
+          accessKey: caller.accessKey,
+          accountId: caller.accountId,
+          callerId: caller.userId,
+          cognitoIdentity: null,
+          // null unless the caller's account is in an AWS Organization (the type says string).
+          principalOrgId: null as unknown as string,
+          userArn: caller.userArn,
+          userId: caller.userId,
+        },
+      },
       domainName: headers['host'] ?? apiId,
       domainPrefix: apiId,
       http: {
@@ -64,7 +90,7 @@ export function lambdaContext(route: Route, requestId: string, timeoutMs = 10_00
     callbackWaitsForEmptyEventLoop: false,
     functionName: name,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
+    invokedFunctionArn: `arn:aws:lambda:local:${localAccount}:function:${name}`,
     memoryLimitInMB: '512',
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${name}`,
