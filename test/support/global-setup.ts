@@ -5,9 +5,9 @@
 // teardown, after the server has stopped, every secret any file tracked (`<home>/audit/*.secrets.json`)
 // is searched for in the server log, every file's captured output and that capture, and a hit
 // fails the run (a throwing teardown makes `vitest run` exit non-zero). Its positive control: just
-// before the server stops, teardown sends a few requests of its own, and the audit fails unless the
-// server log holds their request lines (each with its request id) and every request line has one, so
-// a logger that writes nothing, or elsewhere, cannot make the audit pass on an empty log.
+// before the server stops, teardown sends a few requests of its own, one at a time, and the audit
+// fails unless the server log holds their request lines, each with its own request id, so a logger
+// that writes nothing, or elsewhere, or without the request id, cannot make the audit pass.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { LocalStackInfo } from '../../local/stack.ts';
-import { describeHit, findSecrets } from './secret-search.ts';
+import { checkRequestLog, describeHit, findSecrets } from './secret-search.ts';
 
 export interface ProvidedStack extends LocalStackInfo {
   readonly home: string;
@@ -88,31 +88,8 @@ function auditRun(dir: string): void {
   if (leaks.length > 0) throw new Error(`secrets audit of the whole run failed:\n${leaks.join('\n')}`);
   const requests = checkRequestLog(haystacks['npm start server log']!, probe);
   process.stdout.write(
-    `secrets audit: ${secrets.size} passwords, none in ${Object.keys(haystacks).join(', ')}; ${requests} request log lines, each with its request id\n`,
+    `secrets audit: ${secrets.size} passwords, none in ${Object.keys(haystacks).join(', ')}; ${requests} request log lines, the probe's with their request ids\n`,
   );
-}
-
-/** The positive control: counts the server's request log lines; throws unless the probe's are there and every one has a request id. */
-export function checkRequestLog(log: string, probe: { readonly project: string; readonly requests: number }): number {
-  const lines = log.split('\n').flatMap((line) => {
-    try {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      return entry['message'] === 'request' || entry['message'] === 'request failed' ? [entry] : [];
-    } catch {
-      return [];
-    }
-  });
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-  const withoutId = lines.filter((entry) => !uuid.test(String(entry['requestId'])));
-  const probed = lines.filter((entry) => entry['project'] === probe.project && entry['statusCode'] === 200 && uuid.test(String(entry['requestId'])));
-  const problems = [
-    ...(withoutId.length > 0 ? [`${withoutId.length} of ${lines.length} request log lines carry no request id`] : []),
-    ...(new Set(probed.map((entry) => entry['requestId'])).size !== probe.requests
-      ? [`the ${probe.requests} probe requests to project ${probe.project} left ${probed.length} request log lines with distinct request ids, not ${probe.requests}`]
-      : []),
-  ];
-  if (problems.length > 0) throw new Error(`secrets audit has no evidence the server logged requests: ${problems.join('; ')}`);
-  return lines.length;
 }
 
 async function waitForReady(dir: string, log: string, proc: ChildProcess): Promise<LocalStackInfo> {

@@ -1,8 +1,7 @@
 // The search behind the secrets audit (test/support/secret-search.ts): if it missed a form, every
 // audit built on it would pass vacuously.
 import { describe, expect, it } from 'vitest';
-import { checkRequestLog } from '../support/global-setup.ts';
-import { describeHit, findSecrets, secretForms } from '../support/secret-search.ts';
+import { checkRequestLog, describeHit, findSecrets, secretForms } from '../support/secret-search.ts';
 
 const secret = 'hunter2-"quoted"\n-ünï';
 const forms = {
@@ -44,7 +43,7 @@ describe('checkRequestLog (the audit’s positive control)', () => {
   const sharedId = crypto.randomUUID();
   const probeLine = () => line({ requestId: crypto.randomUUID(), project: probe.project, statusCode: 200 });
 
-  it('counts request lines when the probe’s are there and every line has a request id', () => {
+  it('counts request lines when the probe’s are there, each with its own request id', () => {
     const log = ['regcred is running', line({ requestId: crypto.randomUUID(), statusCode: 201 }), probeLine(), probeLine(), ''].join('\n');
     expect(checkRequestLog(log, probe)).toBe(3);
   });
@@ -52,7 +51,7 @@ describe('checkRequestLog (the audit’s positive control)', () => {
   it.each([
     ['an empty log (a logger that writes nothing)', ''],
     ['a log without the probe’s lines', line({ requestId: crypto.randomUUID(), statusCode: 200 })],
-    ['a request line without its request id', [probeLine(), probeLine(), line({ statusCode: 200 })].join('\n')],
+    ['a probe line without its request id', [probeLine(), line({ project: probe.project, statusCode: 200 })].join('\n')],
     ['probe lines sharing one request id (mixed-up log keys)', [sharedId, sharedId].map((requestId) => line({ requestId, project: probe.project, statusCode: 200 })).join('\n')],
   ])('fails on %s', (_, log) => {
     expect(() => checkRequestLog(log, probe)).toThrow(/no evidence the server logged requests/);
