@@ -95,11 +95,14 @@ export function sigV4Verifier(options: { region: string; now?: () => number }): 
       headers[name] = value;
     }
     const [path = '/', search = ''] = request.target.split(/\?(.*)/s);
-    const expected = await signer.sign(
-      new HttpRequest({ method: request.method, hostname: 'local', path, query: queryOf(search), headers, body: request.body }),
-      { signingDate: signedAt, signableHeaders: new Set(signedHeaders) },
-    );
-    const recomputed = /Signature=([0-9a-f]{64})$/.exec(String(expected.headers['authorization']))?.[1] ?? '';
+    // A request the signer cannot even canonicalise (e.g. a path that does not encode) cannot match.
+    const expected = await signer
+      .sign(new HttpRequest({ method: request.method, hostname: 'local', path, query: queryOf(search), headers, body: request.body }), {
+        signingDate: signedAt,
+        signableHeaders: new Set(signedHeaders),
+      })
+      .catch(() => undefined);
+    const recomputed = /Signature=([0-9a-f]{64})$/.exec(String(expected?.headers['authorization']))?.[1] ?? '';
     return sameText(recomputed, signature) ? { ok: true, caller: localUser } : mismatch();
   };
 }
