@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
 import type { Route } from '../functions/contract/routes.ts';
-import { apiGatewayEvent, lambdaContext, type IamIdentity } from './lambda-event.ts';
+import { apiGatewayEvent, lambdaContext, unsignedCaller, type IamCaller } from './lambda-event.ts';
 import type { VerifySignature } from './sigv4-verifier.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -95,7 +95,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, caller: IamIdentity | undefined): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, caller: IamCaller): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -113,7 +113,7 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, cal
     ...(body.length > 0 && { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }),
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     protocol: `HTTP/${req.httpVersion}`,
-    ...(caller && { caller }),
+    caller,
   });
 }
 
@@ -141,7 +141,7 @@ async function serve({ router, limit, verify }: Serving, req: IncomingMessage, r
   }
   const verdict = await verify({ method: req.method ?? 'GET', target: req.url ?? '/', headers: req.headers, body });
   if (!verdict.ok) return sendJson(res, 403, { message: verdict.message }, { 'x-amzn-errortype': verdict.errorType });
-  const event = toEvent(req, url, match, body, verdict.caller);
+  const event = toEvent(req, url, match, body, verdict.caller ?? unsignedCaller);
   const result = await limit(() => match.bound.handler(event, lambdaContext(match.bound.route, event.requestContext.requestId)));
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);

@@ -3,18 +3,24 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from 'aws-lambda';
 import { expandPath, type Route } from '../functions/contract/routes.ts';
-import { localAccount } from './kms-server.ts';
 
-/** The caller API Gateway's IAM authorisation puts in requestContext.authorizer.iam. */
-export interface IamIdentity {
+/** The IAM identity API Gateway's IAM authoriser puts in requestContext.authorizer.iam. */
+export interface IamCaller {
   readonly accessKey: string;
   readonly accountId: string;
   readonly userArn: string;
   readonly userId: string;
 }
 
+export const localAccountId = '000000000000';
+export const localCaller: IamCaller = {
+  accessKey: 'regcredlocal',
+  accountId: localAccountId,
+  userArn: `arn:aws:iam::${localAccountId}:user/regcred-local`,
+  userId: 'AIDAREGCREDLOCAL',
+};
 /** The caller of an unsigned request, which only `npm start` lets through (API Gateway answers 403). */
-export const unsignedCaller: IamIdentity = { accessKey: '', accountId: localAccount, userArn: 'local', userId: 'local' };
+export const unsignedCaller: IamCaller = { accessKey: '', accountId: localAccountId, userArn: 'local', userId: 'local' };
 
 export interface EventInput {
   readonly route: Route;
@@ -30,12 +36,11 @@ export interface EventInput {
   readonly protocol?: string;
   /** Names the API in requestContext (apiId, domain). */
   readonly apiId?: string;
-  /** Who signed the request; unsignedCaller by default. */
-  readonly caller?: IamIdentity;
+  readonly caller?: IamCaller;
 }
 
 export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2WithIAMAuthorizer {
-  const { route, pathParameters, headers = {}, apiId = 'local', caller = unsignedCaller } = input;
+  const { route, pathParameters, headers = {}, apiId = 'local', caller = localCaller } = input;
   const rawPath = input.rawPath ?? expandPath(route.path, pathParameters);
   const routeKey = `${route.method} ${route.path}`;
   const now = new Date();
@@ -48,7 +53,7 @@ export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2WithIA
     ...(input.query && Object.keys(input.query).length > 0 && { queryStringParameters: input.query }),
     pathParameters,
     requestContext: {
-      accountId: localAccount,
+      accountId: localAccountId,
       apiId,
       authorizer: {
         iam: {
@@ -90,7 +95,7 @@ export function lambdaContext(route: Route, requestId: string, timeoutMs = 10_00
     callbackWaitsForEmptyEventLoop: false,
     functionName: name,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:${localAccount}:function:${name}`,
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${name}`,
     memoryLimitInMB: '512',
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${name}`,

@@ -9,23 +9,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { IamIdentity } from './lambda-event.ts';
-import { localAccount } from './kms-server.ts';
+import { localCaller, type IamCaller } from './lambda-event.ts';
 
 const service = 'execute-api';
 const algorithm = 'AWS4-HMAC-SHA256';
 const maxSkewMs = 5 * 60_000;
 
-/** The local credentials (DynamoDB Local accepts only letters and digits in access key ids). */
-export const localCredentials = { accessKeyId: 'regcredlocal', secretAccessKey: 'regcredlocal' } as const;
-
-/** Who a request signed with the local credentials is, in API Gateway's `authorizer.iam` terms. */
-export const localUser: IamIdentity = {
-  accessKey: localCredentials.accessKeyId,
-  accountId: localAccount,
-  userArn: `arn:aws:iam::${localAccount}:user/${localCredentials.accessKeyId}`,
-  userId: 'AIDAREGCREDLOCAL',
-};
+/** The local credentials, localCaller's (DynamoDB Local accepts only letters and digits in access key ids). */
+export const localCredentials = { accessKeyId: localCaller.accessKey, secretAccessKey: 'regcredlocal' } as const;
 
 export interface ReceivedRequest {
   readonly method: string;
@@ -41,7 +32,7 @@ export interface Refusal {
   readonly errorType: string;
   readonly message: string;
 }
-export type Verdict = { readonly ok: true; readonly caller: IamIdentity | undefined } | Refusal;
+export type Verdict = { readonly ok: true; readonly caller: IamCaller | undefined } | Refusal;
 
 export type VerifySignature = (request: ReceivedRequest) => Promise<Verdict>;
 
@@ -103,7 +94,7 @@ export function sigV4Verifier(options: { region: string; now?: () => number }): 
       })
       .catch(() => undefined);
     const recomputed = /Signature=([0-9a-f]{64})$/.exec(String(expected?.headers['authorization']))?.[1] ?? '';
-    return sameText(recomputed, signature) ? { ok: true, caller: localUser } : mismatch();
+    return sameText(recomputed, signature) ? { ok: true, caller: localCaller } : mismatch();
   };
 }
 

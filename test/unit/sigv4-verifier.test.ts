@@ -7,8 +7,8 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
 import { signRequest, type OutgoingRequest } from '../../cli/sigv4.ts';
 import { routes } from '../../functions/contract/routes.ts';
 import { startHttpServer } from '../../local/http-server.ts';
-import { unsignedCaller } from '../../local/lambda-event.ts';
-import { localCredentials, localUser, sigV4Verifier, type ReceivedRequest } from '../../local/sigv4-verifier.ts';
+import { localCaller, unsignedCaller } from '../../local/lambda-event.ts';
+import { localCredentials, sigV4Verifier, type ReceivedRequest } from '../../local/sigv4-verifier.ts';
 
 const region = 'us-east-1';
 const signingDate = new Date('2026-01-01T12:34:56Z');
@@ -39,12 +39,12 @@ const body = JSON.stringify({ server: 'gcr.io', password: 'not-a-real-password' 
 
 describe('sigV4Verifier', () => {
   it('accepts what the CLI signs with the local credentials, as the local IAM user', async () => {
-    expect(await verify(await signed({ body }))).toEqual({ ok: true, caller: localUser });
+    expect(await verify(await signed({ body }))).toEqual({ ok: true, caller: localCaller });
     expect(await verify(await signed({ method: 'GET', path: '/projects/team-a/docker-credentials?limit=5&nextToken=a%2Fb' }))).toEqual({
       ok: true,
-      caller: localUser,
+      caller: localCaller,
     });
-    expect(localUser.userArn).toBe('arn:aws:iam::000000000000:user/regcredlocal');
+    expect(localCaller.userArn).toBe('arn:aws:iam::000000000000:user/regcred-local');
   });
 
   it('lets unsigned requests through as the caller `local`, and other schemes too', async () => {
@@ -157,7 +157,7 @@ describe('the local HTTP server with the verifier', () => {
     expect(events.map((e) => e.requestContext.authorizer.iam)).toEqual([
       {
         accessKey: 'regcredlocal', accountId: '000000000000', callerId: 'AIDAREGCREDLOCAL', cognitoIdentity: null, principalOrgId: null,
-        userArn: 'arn:aws:iam::000000000000:user/regcredlocal', userId: 'AIDAREGCREDLOCAL',
+        userArn: 'arn:aws:iam::000000000000:user/regcred-local', userId: 'AIDAREGCREDLOCAL',
       },
       { accessKey: '', accountId: '000000000000', callerId: 'local', cognitoIdentity: null, principalOrgId: null, userArn: 'local', userId: 'local' },
     ]);
