@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { limits } from '../functions/contract/config.ts';
 import type { Route } from '../functions/contract/routes.ts';
 import { apiGatewayEvent, lambdaContext, unsignedCaller, type IamCaller } from './lambda-event.ts';
-import type { VerifySignature } from './sigv4-verifier.ts';
+import { verifyLocalSignature, type VerifySignature } from './sigv4-verifier.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 export interface BoundRoute {
@@ -153,8 +153,8 @@ async function serve({ router, limit, verify }: Serving, req: IncomingMessage, r
 export async function startHttpServer(
   bound: readonly BoundRoute[],
   port: number,
-  verify: VerifySignature,
   host = '127.0.0.1',
+  verify: VerifySignature = verifyLocalSignature,
 ): Promise<{ server: Server; url: string }> {
   const serving: Serving = { router: createRouter(bound), limit: createLimiter(maxConcurrentInvocations), verify };
   const server = createServer((req, res) => {

@@ -18,6 +18,9 @@ const maxSkewMs = 5 * 60_000;
 /** The local credentials, localCaller's (DynamoDB Local accepts only letters and digits in access key ids). */
 export const localCredentials = { accessKeyId: localCaller.accessKey, secretAccessKey: 'regcredlocal' } as const;
 
+/** The region `npm start` plays. */
+export const localRegion = 'us-east-1';
+
 export interface ReceivedRequest {
   readonly method: string;
   /** The request target as received: path and query, still percent-encoded. */
@@ -152,3 +155,6 @@ function queryOf(search: string): Record<string, string | string[]> {
 function sameText(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
+
+/** What `npm start` checks: the local credentials in the local region, against the real clock. */
+export const verifyLocalSignature = sigV4Verifier({ region: localRegion });

@@ -9,13 +9,13 @@ import { routeList } from '../functions/contract/routes.ts';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer, type BoundRoute } from './http-server.ts';
 import { LocalKeyStore, startKmsServer } from './kms-server.ts';
-import { localCredentials, sigV4Verifier } from './sigv4-verifier.ts';
+import { localCredentials, localRegion } from './sigv4-verifier.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const localDefaults = {
   home: join(repoRoot, '.regcred'),
   port: 3000,
-  region: 'us-east-1',
+  region: localRegion,
   tableName: 'regcred-credentials',
   keyAlias: 'alias/regcred',
 } as const;
@@ -97,8 +97,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { route, handler: module.handler };
       }),
     );
-    const verify = sigV4Verifier({ region: localDefaults.region });
-    const http = await startHttpServer(bound, apiPort, verify).catch(portError(apiPort, 'PORT'));
+    const http = await startHttpServer(bound, apiPort).catch(portError(apiPort, 'PORT'));
     cleanup.push(() => new Promise<void>((done) => http.server.close(() => done())));
     http.server.closeIdleConnections();
 

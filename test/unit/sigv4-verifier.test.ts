@@ -138,7 +138,7 @@ describe('the local HTTP server with the verifier', () => {
       events.push(event);
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"items":[],"nextToken":null}' };
     };
-    const started = await startHttpServer([{ route: routes.listCredentials, handler: handler as never }], 0, verify);
+    const started = await startHttpServer([{ route: routes.listCredentials, handler: handler as never }], 0, '127.0.0.1', verify);
     url = started.url;
     close = () => void started.server.close();
   });
