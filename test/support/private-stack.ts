@@ -2,7 +2,7 @@
 // every file in parallel): its own data directory, free ports and log file. stop() ends it and
 // returns its whole log, for the file's own secrets audit.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, type LocalStackInfo } from '../../local/stack.ts';
@@ -15,11 +15,9 @@ export interface PrivateStack extends LocalStackInfo {
 export async function startPrivateStack(): Promise<PrivateStack> {
   const home = mkdtempSync(join(tmpdir(), 'regcred-private-'));
   const logFile = join(home, 'server.log');
-  const child = spawn(process.execPath, ['local/start.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, REGCRED_HOME: home, PORT: '0' },
-    stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
-  });
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['local/start.ts'], { cwd: repoRoot, env: { ...process.env, REGCRED_HOME: home, PORT: '0' }, stdio: ['ignore', out, out] });
+  closeSync(out);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {
     if (child.exitCode === null) {
