@@ -7,7 +7,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { limits } from '../functions/contract/config.ts';
 import { openApiJson } from '../functions/contract/openapi.ts';
 import type { Route } from '../functions/contract/routes.ts';
-import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
+import { apiGatewayEvent, lambdaContext, unsignedCaller, type IamCaller } from './lambda-event.ts';
+import { verifyLocalSignature, type VerifySignature } from './sigv4-verifier.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 export interface BoundRoute {
@@ -93,7 +94,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, caller: IamCaller): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -109,6 +110,7 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): AP
     protocol: `HTTP/${req.httpVersion}`,
     scheme: 'http',
     port: req.socket.localPort ?? 0,
+    caller,
   });
 }
 
@@ -116,7 +118,13 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): AP
 export const openApiPath = '/openapi.json';
 let openApi: string | undefined;
 
-async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, req: IncomingMessage, res: ServerResponse): Promise<void> {
+interface Serving {
+  readonly router: ReturnType<typeof createRouter>;
+  readonly limit: Limiter;
+  readonly verify: VerifySignature;
+}
+
+async function serve({ router, limit, verify }: Serving, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'GET' && url.pathname === openApiPath) {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -136,7 +144,9 @@ async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, re
   if (body === 'too-large') {
     return sendJson(res, 413, { error: 'PayloadTooLarge', message: `The request body must be at most ${limits.maxBodyBytes} bytes.` }, { connection: 'close' });
   }
-  const event = toEvent(req, url, match, body);
+  const verdict = await verify({ method: req.method ?? 'GET', target: req.url ?? '/', headers: req.headers, body });
+  if (!verdict.ok) return sendJson(res, 403, { message: verdict.message }, { 'x-amzn-errortype': verdict.errorType });
+  const event = toEvent(req, url, match, body, verdict.caller ?? unsignedCaller);
   const result = await limit(() => match.bound.handler(event, lambdaContext(match.bound.route, event.requestContext.requestId)));
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
@@ -144,11 +154,16 @@ async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, re
   res.end(result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
 
-export async function startHttpServer(bound: readonly BoundRoute[], port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
-  const router = createRouter(bound);
-  const limit = createLimiter(maxConcurrentInvocations);
+/** `verify` checks SigV4 signatures as API Gateway's IAM authorisation would (sigv4-verifier.ts). */
+export async function startHttpServer(
+  bound: readonly BoundRoute[],
+  port: number,
+  host = '127.0.0.1',
+  verify: VerifySignature = verifyLocalSignature,
+): Promise<{ server: Server; url: string }> {
+  const serving: Serving = { router: createRouter(bound), limit: createLimiter(maxConcurrentInvocations), verify };
   const server = createServer((req, res) => {
-    serve(router, limit, req, res).catch(() => {
+    serve(serving, req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'InternalError', message: 'The local server failed to run the handler.' });
       else res.end();
     });

@@ -20,6 +20,8 @@ export const localCaller: IamCaller = {
   userArn: `arn:aws:iam::${localAccountId}:user/regcred-local`,
   userId: 'AIDAREGCREDLOCAL',
 };
+/** The caller of an unsigned request, which only `npm start` lets through (API Gateway answers 403). */
+export const unsignedCaller: IamCaller = { accessKey: '', accountId: localAccountId, userArn: 'local', userId: 'local' };
 
 export interface EventInput {
   readonly route: Route;

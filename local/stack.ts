@@ -9,12 +9,13 @@ import { routeList } from '../functions/contract/routes.ts';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer, type BoundRoute } from './http-server.ts';
 import { LocalKeyStore, startKmsServer } from './kms-server.ts';
+import { localCredentials, localRegion } from './sigv4-verifier.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const localDefaults = {
   home: join(repoRoot, '.regcred'),
   port: 3000,
-  region: 'us-east-1',
+  region: localRegion,
   tableName: 'regcred-credentials',
   keyAlias: 'alias/regcred',
 } as const;
@@ -45,9 +46,8 @@ export interface LocalStack extends LocalStackInfo {
 export function localEnvironment(dynamoDbEndpoint: string, kmsEndpoint: string): Record<string, string> {
   return {
     AWS_REGION: localDefaults.region,
-    // DynamoDB Local accepts only letters and digits in access key ids.
-    AWS_ACCESS_KEY_ID: 'regcredlocal',
-    AWS_SECRET_ACCESS_KEY: 'regcredlocal',
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
     AWS_ENDPOINT_URL_KMS: kmsEndpoint,

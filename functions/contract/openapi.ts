@@ -96,7 +96,7 @@ function errors(codes: readonly ErrorCode[], components: Components): Record<str
 function gatewayResponses(components: Components): Record<string, JsonSchema> {
   const body = json(components.ref(schemas.gatewayError, 'output'));
   return {
-    403: { description: 'Deployed only, from API Gateway: unsigned, or IAM does not grant this project and route.', content: body },
+    403: { description: 'From API Gateway: unsigned, a bad signature, or IAM does not grant this project and route. npm start answers it too when a request carries a SigV4 signature that does not verify.', content: body },
     429: { description: 'Deployed only, from API Gateway: throttled.', content: body },
   };
 }

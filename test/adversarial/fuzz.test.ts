@@ -1,337 +1,90 @@
-// Property-based fuzzing of every route over real HTTP against the run's `npm start` server.
+// Property-based fuzzing of every route over real HTTP against a private `npm start` (its own
+// DynamoDB Local table, so the whole table can be compared; test/support/private-stack.ts).
 //
-// fast-check generates requests that mix near-valid and hostile input: wrong types, huge strings,
-// unicode, control characters, deeply nested JSON, prototype-pollution keys, bad UUIDs, path
-// traversal in {project} and {id} (raw and percent-encoded), bad content types and methods.
+// fast-check generates requests that mix near-valid and hostile input (fuzz-requests.ts): wrong
+// types, huge strings, unicode, control characters, deeply nested JSON, prototype-pollution keys,
+// bad UUIDs, path traversal in {project} and {id} (raw and percent-encoded), bad content types and
+// methods, and passwords at the byte limit and one byte over it (ASCII and multi-byte UTF-8).
 // Properties, checked on every response:
 //   1. never a 5xx;
 //   2. every error is JSON in the documented shape (errorBody) with the status its `error` maps to;
 //   3. no response (body or headers) contains a submitted password, in any of its forms, nor the
 //      marker every generated password starts with (so another request's password is caught too);
-// and once at the end, for every project a request reached:
-//   4. list returns exactly what the accepted requests (201 adds, 204 deletes) left there, so a
-//      rejected request never changed what list returns.
-// REGCRED_FUZZ_RUNS sets the requests per route (default 2000); REGCRED_FUZZ_SEED replays a run.
+//   4. a well-formed add is 201 or 409 when its password has at most 4096 UTF-8 bytes, and a 400
+//      naming `password` when it has more;
+// and once at the end:
+//   5. the whole table, read raw with a Scan, holds exactly what the accepted requests (201 adds,
+//      204 deletes) left: every credential item and registry guard, the items that were there
+//      before unchanged byte for byte, nothing else in any partition, so a rejected request changed
+//      nothing anywhere; and list returns the same;
+//   6. the private server's log holds no password or marker, and does hold request lines.
+// REGCRED_FUZZ_RUNS sets the requests per route (default 2000). REGCRED_FUZZ_SEED replays a run:
+// every request recipe and password comes from fast-check's seeded generator, so the same seed
+// sends the same requests per route in the same order (test/unit/fuzz-replay.test.ts). What the
+// server answers can still differ: ids are UUIDv7 of the server's clock, and requests in flight
+// together are served in whatever order they reach it.
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { DynamoDBClient, paginateScan, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limits } from '../../functions/contract/config.ts';
 import { credential, credentialPage, errorBody, errorCodes } from '../../functions/contract/schemas.ts';
 import { routes } from '../../functions/contract/routes.ts';
-import { invoke, loadHandlers, uniqueProject } from '../support/handlers.ts';
+import { keyOf } from '../../functions/contract/table.ts';
+import { localCredentials } from '../../local/sigv4-verifier.ts';
+import { invoke, loadHandlers } from '../support/handlers.ts';
 import { checkResponse } from '../support/openapi-check.ts';
+import { startPrivateStack, type PrivateStack } from '../support/private-stack.ts';
 import { trackSecret } from '../support/secret-audit.ts';
-import { secretForms } from '../support/secret-search.ts';
+import { checkRequestLog, findSecrets, secretForms } from '../support/secret-search.ts';
+import { boundaryTails, build, enc, fuzzBatches, leakedMarkers, marker, markerLength, projects, recipes, type Built } from './fuzz-requests.ts';
 
-const { apiUrl } = inject('localStack');
 const perRoute = Number(process.env['REGCRED_FUZZ_RUNS'] ?? 2000);
 const seed = Number(process.env['REGCRED_FUZZ_SEED'] ?? Date.now() % 2 ** 31);
 const inFlight = 8;
 const batches = Math.ceil(perRoute / inFlight);
 
 const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
-afterAll(() => agent.destroy());
+let stack: PrivateStack;
+let apiUrl = '';
+const passwords = new Set<string>();
+const markers = new Set<string>();
+beforeAll(async () => {
+  stack = await startPrivateStack();
+  apiUrl = stack.apiUrl;
+});
+afterAll(async () => {
+  if (!stack) return;
+  const probe = { project: 'audit-probe', requests: 3 };
+  for (let i = 0; i < probe.requests; i++) await send({ method: 'GET', path: `/projects/${probe.project}/docker-credentials`, headers: {}, body: undefined, passwords: [] });
+  agent.destroy();
+  // 6. The private server's log: no password, no marker, and a request line for (at least) most
+  // fuzz requests (those the router answers itself, 404/405/413, never reach a handler).
+  const log = await stack.stop();
+  expect(findSecrets(log, passwords), 'a password in the private server log').toEqual([]);
+  expect(leakedMarkers(log, markers), 'a generated password in the private server log').toEqual([]);
+  const sent = counts.add + counts.list + counts.delete;
+  expect(checkRequestLog(log, probe)).toBeGreaterThanOrEqual(probe.requests + Math.floor(sent / 2));
+});
 
-// Dedicated projects: most generated requests aim at them (uniqueProject keeps runs apart).
-const projects = [uniqueProject('fuzz'), uniqueProject('fuzz'), uniqueProject('fuzz')];
+/** Every password a request carries is tracked for the audits, its marker for property 3. */
+function track(req: Built): Built {
+  for (const password of req.passwords) {
+    passwords.add(trackSecret(password));
+    markers.add(password.slice(0, markerLength));
+  }
+  return req;
+}
 
 // ---------------------------------------------------------------------------------------------
-// The model: what each project must list, from the accepted requests only.
+// The model: what each project must hold, from the accepted requests only.
 type Credential = { id: string; server: string; registry: string; username: string | null; email: string | null; createdAt: string };
 const model = new Map<string, Map<string, Credential>>();
 const modelOf = (project: string) => model.get(project) ?? model.set(project, new Map()).get(project)!;
+const knownIds = (project: string) => [...(model.get(project)?.keys() ?? [])];
 const counts = { add: 0, list: 0, delete: 0 };
 const statuses: Record<string, number> = {};
-
-// ---------------------------------------------------------------------------------------------
-// Passwords: a unique 12-character marker, then anything. The marker is plain ASCII, so it shows
-// unchanged in JSON, and base64 of a password starts with base64 of the marker ("RlpL...").
-let passwordCount = 0;
-const markers = new Set<string>();
-const marker = () => {
-  const m = `FZK${(passwordCount++).toString(36).padStart(4, '0').slice(-4)}${Math.random().toString(36).slice(2, 7).padEnd(5, '0')}`;
-  markers.add(m);
-  return m;
-};
-/** Markers of generated passwords found in a text, plain or base64 (only real ones, no lookalikes). */
-function leakedMarkers(text: string): string[] {
-  const found: string[] = [];
-  for (const [match] of text.matchAll(/FZK[0-9a-z]{9}|RlpL[A-Za-z0-9+/]{12}/g)) {
-    const plain = match.startsWith('FZK') ? match : Buffer.from(match, 'base64').toString('latin1');
-    if (markers.has(plain)) found.push(plain);
-  }
-  return found;
-}
-
-/** Recipe for a password; the marker is added when the request is sent. */
-const passwordTail = fc.oneof(
-  { weight: 5, arbitrary: fc.string({ minLength: 0, maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }) },
-  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.constantFrom('\u0000\u0007\n\r\t', '"\\/\b\f', '</script><script>alert(1)</script>', '${jndi:ldap://x}', '%s%n%x', '\u202e\u200b\ufeff', '🔑'.repeat(20)) },
-  { weight: 1, arbitrary: fc.constantFrom('x'.repeat(4084), 'x'.repeat(4085), 'é'.repeat(2100), 'y'.repeat(15_000)) },
-);
-
-// ---------------------------------------------------------------------------------------------
-// Path segments. A segment is sent as written (already percent-encoded where needed).
-const enc = (s: string) => encodeURIComponent(s);
-const traversal = [
-  '..', '.', '%2e%2e', '%2E%2E', '..%2F..', '..%2f..%2fetc%2fpasswd', '%2e%2e%2f%2e%2e', '..%5C..', '%252e%252e',
-  '%2F', '%00', '%0a', '%ff', '%', '%zz', '....//', '..;', '%c0%ae%c0%ae',
-];
-const pollution = ['__proto__', 'constructor', 'prototype', '%5F%5Fproto%5F%5F', 'toString', 'hasOwnProperty'];
-
-const projectSegment = fc.oneof(
-  { weight: 12, arbitrary: fc.constantFrom(...projects) },
-  { weight: 2, arbitrary: fc.constantFrom(...traversal, ...pollution) },
-  { weight: 1, arbitrary: fc.constantFrom(...projects).map((p) => `${p}%2F..%2F${projects[0]}`) },
-  { weight: 1, arbitrary: fc.constantFrom(...projects).map((p) => p.toUpperCase()) },
-  { weight: 1, arbitrary: fc.constantFrom('-a', 'a-', 'a_b', 'a.b', 'a'.repeat(64), 'x'.repeat(300), '') },
-  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 70 }).map(enc) },
-  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }).map(enc) },
-);
-
-type IdRecipe = { known: number; other: boolean } | { literal: string };
-const idSegment: fc.Arbitrary<IdRecipe> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ known: fc.nat(), other: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.uuid().map((literal) => ({ literal })) },
-  {
-    weight: 3,
-    arbitrary: fc
-      .oneof(
-        fc.constantFrom(...traversal, ...pollution),
-        fc.uuid().map((u) => u.toUpperCase()),
-        fc.uuid().map((u) => `{${u}}`),
-        fc.uuid().map((u) => u.slice(0, 35)),
-        fc.uuid().map((u) => `${u}0`),
-        fc.uuid().map((u) => u.replaceAll('-', '')),
-        fc.uuid().map((u) => `${u}%2F..%2F..`),
-        fc.constant('00000000-0000-0000-0000-000000000000'),
-        fc.string({ unit: 'binary', maxLength: 60 }).map(enc),
-      )
-      .map((literal) => ({ literal })),
-  },
-);
-
-// ---------------------------------------------------------------------------------------------
-// Bodies and headers.
-const contentType = fc.oneof(
-  { weight: 10, arbitrary: fc.constant('application/json') },
-  {
-    weight: 3,
-    arbitrary: fc.constantFrom(
-      'application/json; charset=utf-8', 'application/vnd.api+json', 'APPLICATION/JSON', 'application/json;charset=utf-16',
-      'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', '*/*',
-      'application/xml', 'application/octet-stream', '', undefined,
-    ),
-  },
-);
-
-const hostileValue = fc.oneof(
-  fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}),
-  fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ minLength: 256, maxLength: 400 }),
-  fc.jsonValue({ maxDepth: 4 }),
-  fc.constantFrom('__proto__', { __proto__: null, polluted: true }, { constructor: { prototype: { polluted: true } } }),
-);
-
-const server = fc.oneof(
-  { weight: 8, arbitrary: fc.nat(400).map((n) => `reg${n}.example.com`) },
-  {
-    weight: 4,
-    arbitrary: fc.constantFrom(
-      'docker.io', 'https://index.docker.io/v1/', 'ghcr.io', 'ghcr.io/my-org', 'quay.io', 'localhost:5000', 'us.gcr.io',
-      'myreg.azurecr.io', 'https://reg.example.com/v2/', '[::1]:5000', '10.0.0.1:443', '  padded.example.com  ', 'HTTPS://UPPER.EXAMPLE.COM',
-    ),
-  },
-  {
-    weight: 4,
-    arbitrary: fc.constantFrom(
-      'https://me:pw@x.io', 'ftp://x.io', 'x.io?a=1', 'x.io#frag', 'x.io:99999', 'x.io:0', 'x..io', '../../etc/passwd', 'x io',
-      '', ' ', 'a'.repeat(256), `${'a'.repeat(64)}.io`, 'javascript:alert(1)', 'file:///etc/passwd', 'http://[::1', 'réseau.example', '-x.io',
-    ),
-  },
-  { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
-);
-const username = fc.oneof(
-  fc.constantFrom('me', 'robot$ci', 'AWS', '_json_key', '_json_key_base64', 'a:b', 'a\u0007b', 'tab\tuser', '', 'u'.repeat(256), 'ünïcödé', '🙂'),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constant(null),
-);
-const email = fc.oneof(
-  fc.constantFrom('me@example.com', 'nope', '@', 'a@b', `${'a'.repeat(250)}@example.com`, 'ü@exämple.com', 'a@b.c\u0000'),
-  fc.constant(null),
-  fc.emailAddress(),
-);
-const extraKey = fc.constantFrom('passwrd', '__proto__', 'constructor', 'prototype', 'Password', 'registry', 'id', 'ciphertext', 'project');
-
-type PasswordSlot = { tail: string; wrap: 'plain' | 'array' | 'object' | 'absent' };
-type BodyRecipe =
-  | { kind: 'object'; fields: Record<string, unknown>; password: PasswordSlot; extra?: [string, unknown] | undefined; protoText: boolean }
-  | { kind: 'raw'; text: string }
-  | { kind: 'bytes'; bytes: number[] }
-  | { kind: 'none' };
-
-const addBody: fc.Arbitrary<BodyRecipe> = fc.oneof(
-  {
-    weight: 10,
-    arbitrary: fc.record({
-      kind: fc.constant('object' as const),
-      fields: fc.record(
-        { server, username, email },
-        { requiredKeys: ['server'] },
-      ),
-      password: fc.record({ tail: passwordTail, wrap: fc.constantFrom('plain', 'plain', 'plain', 'plain', 'array', 'object', 'absent') }),
-      extra: fc.option(fc.tuple(extraKey, hostileValue), { freq: 4, nil: undefined }),
-      protoText: fc.boolean(),
-    }) as fc.Arbitrary<BodyRecipe>,
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      kind: fc.constant('object' as const),
-      fields: fc.record({ server: hostileValue, username: hostileValue, email: hostileValue }, { requiredKeys: [] }),
-      password: fc.record({ tail: passwordTail, wrap: fc.constantFrom('plain', 'array', 'object', 'absent') }),
-      extra: fc.constant(undefined),
-      protoText: fc.constant(false),
-    }) as fc.Arbitrary<BodyRecipe>,
-  },
-  {
-    weight: 3,
-    arbitrary: fc
-      .oneof(
-        fc.constantFrom('', ' ', 'null', 'true', '0', '"str"', '[]', '{}', '{', '{"server":', '{"a":1}}', 'undefined', "{'server':'x'}", '\ufeff{}'),
-        fc.constantFrom(10, 1000, 5000).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`),
-        fc.constantFrom(10, 1000, 3000).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`),
-        fc.constant(`{"server":"x.io","password":"${'z'.repeat(17 * 1024)}"}`),
-        fc.json({ maxDepth: 6 }),
-        fc.string({ unit: 'binary', maxLength: 200 }),
-      )
-      .map((text) => ({ kind: 'raw' as const, text })),
-  },
-  { weight: 1, arbitrary: fc.array(fc.nat(255), { maxLength: 64 }).map((bytes) => ({ kind: 'bytes' as const, bytes })) },
-);
-
-const stray: fc.Arbitrary<BodyRecipe> = fc.oneof(
-  { weight: 6, arbitrary: fc.constant({ kind: 'none' as const }) },
-  { weight: 1, arbitrary: addBody },
-);
-
-const queryPart = fc.oneof(
-  fc.tuple(fc.constant('limit'), fc.oneof(fc.integer({ min: 1, max: 100 }).map(String), fc.constantFrom('0', '-1', '101', '1e2', '1.5', ' 5', '0x10', 'NaN', 'Infinity', '', '9'.repeat(400), '٣', '1,2'))),
-  fc.tuple(fc.constant('nextToken'), fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.constantFrom('', 'a.b', 'x'.repeat(2000), 'eyJ2IjoxLCJwIjoiYSIsImsiOiJ4In0.AAAAAAAAAAAAAAAAAAAAAA', 'eyJfX3Byb3RvX18iOnsicCI6MX19.x'))),
-  fc.tuple(fc.constantFrom(...pollution, 'limt', 'LIMIT', 'next_token', ''), fc.string({ maxLength: 10 })),
-);
-const query = fc.oneof(
-  { weight: 3, arbitrary: fc.constant([] as Array<[string, string]>) },
-  { weight: 4, arbitrary: fc.array(queryPart, { maxLength: 3 }) },
-);
-
-type Method = string;
-const methodFor = (right: Method) =>
-  fc.oneof({ weight: 12, arbitrary: fc.constant(right) }, { weight: 2, arbitrary: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'FOO', 'get') });
-
-interface RequestRecipe {
-  readonly route: 'add' | 'list' | 'delete';
-  readonly method: Method;
-  readonly project: string;
-  readonly id?: IdRecipe;
-  readonly query: Array<[string, string]>;
-  readonly contentType: string | undefined;
-  readonly body: BodyRecipe;
-}
-
-// Near-valid: the right method, a fuzz project and a well-formed request, varied only where the
-// API accepts variety (so adds succeed, collide on a registry, and deletes find real ids).
-const fuzzProject = fc.constantFrom(...projects);
-const validAddBody: fc.Arbitrary<BodyRecipe> = fc.record({
-  kind: fc.constant('object' as const),
-  fields: fc.record(
-    {
-      server: fc.oneof(fc.nat(400).map((n) => `reg${n}.example.com`), fc.constantFrom('docker.io', 'ghcr.io/my-org', 'localhost:5000', 'quay.io')),
-      username: fc.constantFrom('me', 'robot$ci', 'ünïcödé', null),
-      email: fc.constantFrom('me@example.com', null),
-    },
-    { requiredKeys: ['server'] },
-  ),
-  password: fc.record({ tail: fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 30 })), wrap: fc.constant('plain' as const) }),
-  extra: fc.constant(undefined),
-  protoText: fc.constant(false),
-});
-const nearValid = {
-  add: fc.record({
-    route: fc.constant('add' as const), method: fc.constant('POST'), project: fuzzProject, query: fc.constant([] as Array<[string, string]>),
-    contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8'), body: validAddBody,
-  }),
-  list: fc.record({
-    route: fc.constant('list' as const), method: fc.constant('GET'), project: fuzzProject,
-    query: fc.oneof(fc.constant([] as Array<[string, string]>), fc.integer({ min: 1, max: 100 }).map((n) => [['limit', String(n)]] as Array<[string, string]>)),
-    contentType: fc.constant(undefined), body: fc.constant({ kind: 'none' as const }),
-  }),
-  delete: fc.record({
-    route: fc.constant('delete' as const), method: fc.constant('DELETE'), project: fuzzProject,
-    id: fc.oneof({ weight: 4, arbitrary: fc.record({ known: fc.nat(), other: fc.boolean() }) }, { weight: 1, arbitrary: fc.uuid().map((literal) => ({ literal })) }),
-    query: fc.constant([] as Array<[string, string]>), contentType: fc.constant(undefined), body: fc.constant({ kind: 'none' as const }),
-  }),
-};
-const hostile = {
-  add: fc.record({ route: fc.constant('add' as const), method: methodFor('POST'), project: projectSegment, query, contentType, body: addBody }),
-  list: fc.record({ route: fc.constant('list' as const), method: methodFor('GET'), project: projectSegment, query, contentType, body: stray }),
-  delete: fc.record({
-    route: fc.constant('delete' as const), method: methodFor('DELETE'), project: projectSegment, id: idSegment, query, contentType, body: stray,
-  }),
-};
-const recipes = {
-  add: fc.oneof({ weight: 1, arbitrary: nearValid.add }, { weight: 3, arbitrary: hostile.add }),
-  list: fc.oneof({ weight: 1, arbitrary: nearValid.list }, { weight: 3, arbitrary: hostile.list }),
-  delete: fc.oneof({ weight: 1, arbitrary: nearValid.delete }, { weight: 3, arbitrary: hostile.delete }),
-} satisfies Record<string, fc.Arbitrary<RequestRecipe>>;
-
-// ---------------------------------------------------------------------------------------------
-// Turning a recipe into bytes on the wire.
-interface Built {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer | undefined;
-  readonly passwords: string[];
-}
-
-function build(recipe: RequestRecipe): Built {
-  const passwords: string[] = [];
-  let body: Buffer | undefined;
-  const b = recipe.body;
-  if (b.kind === 'object') {
-    const pw = `${marker()}${b.password.tail}`;
-    passwords.push(trackSecret(pw));
-    const fields: Record<string, unknown> = { ...b.fields };
-    if (b.password.wrap === 'plain') fields['password'] = pw;
-    if (b.password.wrap === 'array') fields['password'] = [pw];
-    if (b.password.wrap === 'object') fields['password'] = { value: pw };
-    if (b.password.wrap === 'absent') fields['passwrd'] = pw;
-    let text = JSON.stringify(fields);
-    if (b.extra) text = `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}${JSON.stringify(b.extra[0])}:${JSON.stringify(b.extra[1]) ?? 'null'}}`;
-    if (b.protoText) text = `{"__proto__":{"polluted":true},${text.slice(1)}`;
-    body = Buffer.from(text);
-  } else if (b.kind === 'raw') {
-    body = Buffer.from(b.text);
-  } else if (b.kind === 'bytes') {
-    body = Buffer.from(b.bytes);
-  }
-  let path = `/projects/${recipe.project}/docker-credentials`;
-  if (recipe.id) path += `/${resolveId(recipe.project, recipe.id)}`;
-  if (recipe.query.length > 0) path += `?${recipe.query.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}`;
-  const headers: Record<string, string> = {};
-  if (recipe.contentType !== undefined) headers['content-type'] = recipe.contentType;
-  return { method: recipe.method, path, headers, body, passwords };
-}
-
-/** A known id of this project (or, when `other`, of another fuzz project), or the literal. */
-function resolveId(project: string, id: IdRecipe): string {
-  if ('literal' in id) return id.literal;
-  const from = id.other ? projects.find((p) => p !== project) ?? project : project;
-  const ids = [...(model.get(from)?.keys() ?? [])];
-  return ids.length > 0 ? ids[id.known % ids.length]! : crypto.randomUUID();
-}
 
 interface Reply {
   readonly status: number;
@@ -389,7 +142,17 @@ function check(req: Built, reply: Reply): void {
   for (const password of req.passwords) {
     for (const form of secretForms(password)) expect(everything.includes(form), `${where}: leaked a password`).toBe(false);
   }
-  expect(leakedMarkers(everything), `${where}: leaked a generated password`).toEqual([]);
+  expect(leakedMarkers(everything, markers), `${where}: leaked a generated password`).toEqual([]);
+
+  // 4. The password limit, exactly: a well-formed add fits in 4096 UTF-8 bytes or is a 400 naming password.
+  if (req.wellFormedPasswordBytes !== undefined) {
+    if (req.wellFormedPasswordBytes > limits.maxPasswordBytes) {
+      expect(reply.status, where).toBe(400);
+      expect(JSON.parse(reply.text).issues.map((i: { path: string }) => i.path), where).toContain('password');
+    } else {
+      expect([201, 409], where).toContain(reply.status);
+    }
+  }
 
   if (method === 'HEAD') return; // no body to check
   if (reply.status >= 400) {
@@ -439,38 +202,74 @@ async function listAll(project: string): Promise<Credential[]> {
 }
 
 function fuzzRoute(route: keyof typeof recipes, routeSeed: number): Promise<void> {
-  return fc.assert(
-    fc.asyncProperty(fc.array(recipes[route] as fc.Arbitrary<RequestRecipe>, { minLength: inFlight, maxLength: inFlight }), async (batch) => {
-      const built = batch.map(build);
-      const replies = await Promise.all(built.map(send));
-      counts[route] += built.length;
-      built.forEach((req, i) => check(req, replies[i]!));
-    }),
-    { seed: routeSeed, numRuns: batches, endOnFailure: true },
-  );
+  return fuzzBatches(route, { seed: routeSeed, batches, batchSize: inFlight }, knownIds, async (batch) => {
+    const replies = await Promise.all(batch.map((req) => send(track(req))));
+    counts[route] += batch.length;
+    batch.forEach((req, i) => check(req, replies[i]!));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole table, raw.
+type Item = Record<string, AttributeValue>;
+const itemKey = (item: Item) => `${item['pk']?.S}|${item['sk']?.S}`;
+
+async function scanTable(): Promise<Map<string, Item>> {
+  const dynamo = new DynamoDBClient({ region: stack.region, endpoint: stack.dynamoDbEndpoint, credentials: localCredentials });
+  const items = new Map<string, Item>();
+  for await (const page of paginateScan({ client: dynamo }, { TableName: stack.tableName, ConsistentRead: true })) {
+    for (const item of page.Items ?? []) items.set(itemKey(item), item);
+  }
+  dynamo.destroy();
+  return items;
+}
+
+/** 5. The table holds exactly the model's credentials and their guards; what was there before is unchanged. */
+function expectTableMatchesModel(table: Map<string, Item>, before: Map<string, Item>): void {
+  const expected = new Map<string, Item>();
+  for (const [project, credentials] of model) {
+    for (const c of credentials.values()) {
+      const pk = { S: keyOf.project(project) };
+      const item: Item = { pk, sk: { S: keyOf.credential(c.id) }, id: { S: c.id }, server: { S: c.server }, registry: { S: c.registry }, createdAt: { S: c.createdAt } };
+      if (c.username !== null) item['username'] = { S: c.username };
+      if (c.email !== null) item['email'] = { S: c.email };
+      const guard: Item = { pk, sk: { S: keyOf.registryGuard(c.registry) }, credentialId: { S: c.id } };
+      for (const i of [item, guard]) expected.set(itemKey(i), i);
+    }
+  }
+  expect([...table.keys()].sort(), 'the keys of every item in the table').toEqual([...expected.keys()].sort());
+  for (const [key, item] of table) {
+    const { ciphertext, ...rest } = item;
+    if (key.includes('|CREDENTIAL#')) expect(ciphertext?.B?.length ?? 0, key).toBeGreaterThan(0);
+    expect(ciphertext === undefined ? item : rest, key).toEqual(expected.get(key));
+    if (before.has(key)) expect(item, `${key} changed`).toEqual(before.get(key));
+  }
 }
 
 describe('fuzzing every route over HTTP', () => {
-  it(`never 5xx, always the error shape, never a password, rejected requests change nothing (${perRoute} requests per route)`, async () => {
+  it(`never 5xx, always the error shape, never a password, the password limit to the byte, rejected requests change nothing in the whole table (${perRoute} requests per route)`, async () => {
     console.log(`fuzz seed ${seed} (replay: REGCRED_FUZZ_SEED=${seed} REGCRED_FUZZ_RUNS=${perRoute} npx vitest run test/adversarial/fuzz.test.ts)`);
     // Seed each fuzz project with credentials so lists, conflicts and deletes have something to hit.
-    for (const project of projects) {
+    const seedMarkers = fc.sample(marker, { seed, numRuns: 3 * projects.length });
+    for (const [p, project] of projects.entries()) {
       for (const n of [1, 2, 3]) {
-        const pw = trackSecret(`${marker()}-seed`);
-        const req = build({ route: 'add', method: 'POST', project, query: [], contentType: 'application/json', body: { kind: 'raw', text: JSON.stringify({ server: `seed${n}.example.com`, password: pw }) } });
-        const reply = await send({ ...req, passwords: [pw] });
+        const pw = `${seedMarkers[p * 3 + n - 1]}-seed`;
+        const body = { kind: 'raw' as const, text: JSON.stringify({ server: `seed${n}.example.com`, password: pw }) };
+        const req = track({ ...build({ route: 'add', method: 'POST', project, query: [], contentType: 'application/json', body }, knownIds), passwords: [pw] });
+        const reply = await send(req);
         expect(reply.status).toBe(201);
-        check({ ...req, passwords: [pw] }, reply);
+        check(req, reply);
       }
     }
-    const before = new Map(await Promise.all(projects.map(async (p) => [p, await listAll(p)] as const)));
-    for (const [project, items] of before) expect(items.map((i) => i.id).sort()).toEqual([...modelOf(project).keys()].sort());
+    const before = await scanTable();
+    expectTableMatchesModel(before, new Map());
 
     const started = performance.now();
     await Promise.all([fuzzRoute('add', seed), fuzzRoute('list', seed + 1), fuzzRoute('delete', seed + 2)]);
     const seconds = (performance.now() - started) / 1000;
 
-    // 4. Every project any request reached lists exactly what the accepted requests left there.
+    // 5. The whole table holds exactly what the accepted requests left, and list says the same.
+    expectTableMatchesModel(await scanTable(), before);
     for (const [project, expected] of model) {
       const listed = await listAll(project);
       expect(listed.map((i) => i.id).sort(), project).toEqual([...expected.keys()].sort());
@@ -479,7 +278,7 @@ describe('fuzzing every route over HTTP', () => {
     const total = counts.add + counts.list + counts.delete;
     console.log(
       `fuzz: ${JSON.stringify(counts)} requests in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s, ${inFlight} in flight), ` +
-        `statuses ${JSON.stringify(statuses)}, ${passwordCount} passwords, projects reached ${model.size}`,
+        `statuses ${JSON.stringify(statuses)}, ${passwords.size} passwords, projects reached ${model.size}`,
     );
     expect(counts.add).toBeGreaterThanOrEqual(perRoute);
     expect(counts.list).toBeGreaterThanOrEqual(perRoute);
@@ -488,6 +287,33 @@ describe('fuzzing every route over HTTP', () => {
     const outcomes = perRoute >= 500 ? [200, 201, 204, 400, 404, 405, 409, 413] : [200, 400];
     for (const status of outcomes) expect(statuses[status] ?? 0, `status ${status}`).toBeGreaterThan(0);
   }, Math.max(180_000, perRoute * 60)); // ~3x the time a loaded 2-core box needs
+});
+
+describe('the password limit, to the byte', () => {
+  const addWithTail = async (tail: string, n: number) => {
+    const password = `${fc.sample(marker, { seed: seed + n, numRuns: 1 })[0]}${tail}`;
+    const body = { kind: 'raw' as const, text: JSON.stringify({ server: `limit${n}.example.com`, password }) };
+    const req = track({ ...build({ route: 'add', method: 'POST', project: 'fuzz-limit', query: [], contentType: 'application/json', body }, knownIds), passwords: [password] });
+    const reply = await send(req);
+    check(req, reply);
+    return { bytes: Buffer.byteLength(password), chars: [...password].length, status: reply.status, json: JSON.parse(reply.text) };
+  };
+
+  it('accepts 4096 UTF-8 bytes of 1-, 2-, 3- and 4-byte characters', async () => {
+    for (const [n, tail] of boundaryTails.atLimit.entries()) {
+      const reply = await addWithTail(tail, n);
+      expect(reply, tail.slice(-2)).toMatchObject({ bytes: limits.maxPasswordBytes, status: 201 });
+    }
+  });
+
+  it('refuses 4097 bytes with a 400 naming password, also when the characters number 4096 or fewer', async () => {
+    const replies = await Promise.all(boundaryTails.overLimit.map((tail, n) => addWithTail(tail, 100 + n)));
+    for (const reply of replies) {
+      expect(reply).toMatchObject({ bytes: limits.maxPasswordBytes + 1, status: 400 });
+      expect(reply.json.issues).toContainEqual({ path: 'password', message: `must be at most ${limits.maxPasswordBytes} UTF-8 bytes` });
+    }
+    expect(Math.min(...replies.map((r) => r.chars))).toBeLessThanOrEqual(limits.maxPasswordBytes);
+  });
 });
 
 describe('prototype pollution, in-process', () => {
@@ -511,8 +337,8 @@ describe('prototype pollution, in-process', () => {
       expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     };
     await fc.assert(
-      fc.asyncProperty(payload, key, async (value, hostileKey) => {
-        const pw = trackSecret(`${marker()}-pollution`);
+      fc.asyncProperty(payload, key, marker, async (value, hostileKey, generatedMarker) => {
+        const pw = trackSecret(`${generatedMarker}-pollution`);
         const text = `{"server":"x.io","password":${JSON.stringify(pw)},${JSON.stringify(hostileKey)}:${JSON.stringify(value) ?? 'null'}}`;
         const added = await invoke(h.add, routes.addCredential, { pathParameters: { project: projects[0]! }, rawBody: text });
         expect(added.status).toBe(400);

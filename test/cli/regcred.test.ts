@@ -12,6 +12,8 @@ import { expandPath, routes } from '../../functions/contract/routes.ts';
 import { keyOf, tableKeys } from '../../functions/contract/table.ts';
 import { run } from '../../cli/program.ts';
 import { checkedApiUrl } from '../support/checked-proxy.ts';
+import { signRequest } from '../../cli/sigv4.ts';
+import { localCredentials } from '../../local/sigv4-verifier.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
@@ -60,22 +62,16 @@ function regcred(args: string[], options: { stdin?: string; env?: Record<string,
   });
 }
 
-/** Setup straight over HTTP. A 503 (the local stack overloaded by the parallel suite) wrote nothing: retried. */
+/** Setup straight over HTTP. */
 async function apiAdd(project: string, body: Record<string, string>): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (response.status === 503 && attempt < 4) {
-      await response.body?.cancel();
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      continue;
-    }
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
-  }
+  const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  expect(response.status, text).toBe(201);
+  return (JSON.parse(text) as { id: string }).id;
 }
 
 /** Adds many credentials a few at a time, so the burst does not starve other test files. */
@@ -343,18 +339,78 @@ describe('configuration', () => {
 });
 
 describe('SigV4 from the command line', () => {
-  const awsEnv = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'cli-test-secret', AWS_EC2_METADATA_DISABLED: 'true' };
+  // The local stack verifies SigV4 with its own credentials (local/sigv4-verifier.ts).
+  const localAws = { AWS_ACCESS_KEY_ID: 'regcredlocal', AWS_SECRET_ACCESS_KEY: 'regcredlocal', AWS_EC2_METADATA_DISABLED: 'true' };
+  const sigv4 = (project: string, region = 'us-east-1') => ['--project', project, '--endpoint', apiUrl, '--sigv4', '--region', region];
 
-  it('signs with --sigv4 --region (the local API ignores the signature) and needs a region for --sigv4', async () => {
+  it('signs with --sigv4 --region: the local stack verifies the signature, body included, and accepts it', async () => {
     const project = uniqueProject('cli');
-    const signed = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '--sigv4', '--region', 'eu-west-1'], {
-      env: awsEnv,
+    const password = secret('sigv4');
+    const added = await regcred(['docker', 'add-credentials', ...sigv4(project), '--docker-server', 'ghcr.io', '--docker-password-stdin'], {
+      stdin: password,
+      env: localAws,
     });
-    expect(signed).toMatchObject({ code: 0, stdout: 'ID   SERVER   USERNAME   EMAIL\n', stderr: '' });
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    const id = added.stdout.trim();
+    expect(id).toMatch(uuid);
+    expect(await storedPassword(project, id)).toBe(password);
 
-    const noRegion = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '--sigv4'], { env: awsEnv });
+    const listed = await regcred(['docker', 'list-credentials', '-o', 'json', ...sigv4(project)], { env: localAws });
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(listed.stdout).map((c: { id: string }) => c.id)).toEqual([id]);
+
+    const noRegion = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '--sigv4'], { env: localAws });
     expect(noRegion.code).toBe(2);
     expect(noRegion.stderr).toContain('--region');
+  });
+
+  it('exits 1 with API Gateway’s 403 for a wrong secret, an unknown key or another region, and writes nothing', async () => {
+    const project = uniqueProject('cli');
+    const refusals = await Promise.all(
+      [
+        { env: { ...localAws, AWS_SECRET_ACCESS_KEY: 'not-the-local-secret' }, region: 'us-east-1' },
+        { env: { ...localAws, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE' }, region: 'us-east-1' },
+        { env: localAws, region: 'eu-west-1' },
+      ].map(({ env, region }) =>
+        regcred(['docker', 'add-credentials', ...sigv4(project, region), '--docker-server', 'ghcr.io', '--docker-password-stdin'], {
+          stdin: secret('refused'),
+          env,
+        }),
+      ),
+    );
+    const messages = [
+      'HTTP 403: The request signature we calculated does not match the signature you provided.',
+      'HTTP 403: The security token included in the request is invalid.',
+      "HTTP 403: Credential should be scoped to a valid region, not 'eu-west-1'.",
+    ];
+    for (const [i, result] of refusals.entries()) {
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toContain(`error: ${messages[i]}`);
+      noStackTrace(result.stderr);
+    }
+    const listed = await regcred(['docker', 'list-credentials', '-o', 'json', ...sigv4(project)], { env: localAws });
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+  });
+
+  it('the npm start stack refuses a request whose body or signed header changed after the CLI’s signer signed it', async () => {
+    const project = uniqueProject('cli');
+    const url = new URL(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`);
+    /** Signs `body`, then sends `tampered.body` (default: the signed one) with `tampered.headers` laid over the signed headers. */
+    const send = async (body: string, tampered: { body?: string; headers?: Record<string, string> } = {}) => {
+      const request = { method: 'POST', url, headers: { 'content-type': 'application/json' }, body };
+      const { host: _host, ...headers } = await signRequest(request, { region: 'us-east-1', credentials: localCredentials });
+      const response = await fetch(url, { method: 'POST', headers: { ...headers, ...tampered.headers }, body: tampered.body ?? body });
+      return { status: response.status, json: (await response.json()) as { message?: string; id?: string } };
+    };
+    const body = (server: string) => JSON.stringify({ server, password: secret('tamper') });
+    const mismatch = expect.stringMatching(/^The request signature we calculated does not match/);
+    expect(await send(body('gcr.io'), { body: body('quay.io') })).toEqual({ status: 403, json: { message: mismatch } });
+    const otherType = { headers: { 'content-type': 'application/json; charset=utf-8' } };
+    expect(await send(body('gcr.io'), otherType)).toEqual({ status: 403, json: { message: mismatch } });
+    const untouched = await send(body('gcr.io'));
+    expect(untouched.status).toBe(201);
+    const listed = await regcred(['docker', 'list-credentials', '-o', 'json', ...sigv4(project)], { env: localAws });
+    expect(JSON.parse(listed.stdout).map((c: { id: string }) => c.id)).toEqual([untouched.json.id]);
   });
 
   it('exits 1 without a stack trace when there are no AWS credentials to sign with', async () => {

@@ -4,14 +4,18 @@
 // prints is captured too (vitest forwards each worker's console and stdout/stderr through it); at
 // teardown, after the server has stopped, every secret any file tracked (`<home>/audit/*.secrets.json`)
 // is searched for in the server log, every file's captured output and that capture, and a hit
-// fails the run (a throwing teardown makes `vitest run` exit non-zero).
+// fails the run (a throwing teardown makes `vitest run` exit non-zero). Its positive control: just
+// before the server stops, teardown sends a few requests of its own, one at a time, and the audit
+// fails unless the server log holds their request lines, each with its own request id, so a logger
+// that writes nothing, or elsewhere, or without the request id, cannot make the audit pass.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { LocalStackInfo } from '../../local/stack.ts';
-import { describeHit, findSecrets } from './secret-search.ts';
+import { checkRequestLog, describeHit, findSecrets } from './secret-search.ts';
 
 export interface ProvidedStack extends LocalStackInfo {
   readonly home: string;
@@ -27,6 +31,7 @@ declare module 'vitest' {
 let child: ChildProcess | undefined;
 let home: string | undefined;
 const printed: string[] = [];
+const probe = { project: `audit-probe-${randomUUID().slice(0, 8)}`, requests: 3, apiUrl: '' };
 
 export async function setup(project: TestProject): Promise<void> {
   for (const stream of [process.stdout, process.stderr]) {
@@ -45,11 +50,16 @@ export async function setup(project: TestProject): Promise<void> {
     stdio: ['ignore', out, out],
   });
   const info = await waitForReady(home, serverLog, child);
+  probe.apiUrl = info.apiUrl;
   project.provide('localStack', { ...info, home, serverLog });
 }
 
 export async function teardown(): Promise<void> {
   if (child && child.exitCode === null) {
+    for (let i = 0; i < probe.requests; i++) {
+      // A failure here shows as missing probe lines in the audit.
+      await fetch(`${probe.apiUrl}/projects/${probe.project}/docker-credentials`).then((r) => r.text(), () => undefined);
+    }
     const exited = new Promise((resolve) => child?.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
@@ -76,7 +86,10 @@ function auditRun(dir: string): void {
   };
   const leaks = Object.entries(haystacks).flatMap(([where, text]) => findSecrets(text, secrets).map((hit) => describeHit(hit, where)));
   if (leaks.length > 0) throw new Error(`secrets audit of the whole run failed:\n${leaks.join('\n')}`);
-  process.stdout.write(`secrets audit: ${secrets.size} passwords, none in ${Object.keys(haystacks).join(', ')}\n`);
+  const requests = checkRequestLog(haystacks['npm start server log']!, probe);
+  process.stdout.write(
+    `secrets audit: ${secrets.size} passwords, none in ${Object.keys(haystacks).join(', ')}; ${requests} request log lines, the probe's with their request ids\n`,
+  );
 }
 
 async function waitForReady(dir: string, log: string, proc: ChildProcess): Promise<LocalStackInfo> {

@@ -51,3 +51,25 @@ export function describeHit(hit: SecretHit, where: string): string {
   const hint = `${hit.secret.length} characters, starting ${JSON.stringify(hit.secret.slice(0, 2))}`;
   return `a tracked secret (${hint}) appeared ${hit.form} in the ${where}`;
 }
+
+/** The positive control: counts the server's request log lines; throws unless the probe's are there, each with its own request id. */
+export function checkRequestLog(log: string, probe: { readonly project: string; readonly requests: number }): number {
+  const lines = log.split('\n').flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      return entry['message'] === 'request' || entry['message'] === 'request failed' ? [entry] : [];
+    } catch {
+      return [];
+    }
+  });
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  const probed = lines.filter((entry) => entry['project'] === probe.project && entry['statusCode'] === 200 && uuid.test(String(entry['requestId'])));
+  const ids = new Set(probed.map((entry) => entry['requestId']));
+  if (probed.length !== probe.requests || ids.size !== probe.requests) {
+    throw new Error(
+      `secrets audit has no evidence the server logged requests: the ${probe.requests} probe requests to project ${probe.project} ` +
+        `left ${probed.length} request log lines with ${ids.size} distinct request ids`,
+    );
+  }
+  return lines.length;
+}

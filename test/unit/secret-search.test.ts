@@ -1,7 +1,7 @@
 // The search behind the secrets audit (test/support/secret-search.ts): if it missed a form, every
 // audit built on it would pass vacuously.
 import { describe, expect, it } from 'vitest';
-import { describeHit, findSecrets, secretForms } from '../support/secret-search.ts';
+import { checkRequestLog, describeHit, findSecrets, secretForms } from '../support/secret-search.ts';
 
 const secret = 'hunter2-"quoted"\n-ünï';
 const forms = {
@@ -34,5 +34,26 @@ describe('findSecrets', () => {
     expect(secretForms(secret)).toEqual(Object.values(forms));
     const report = describeHit({ secret, form: 'base64' }, 'server log');
     for (const form of Object.values(forms)) expect(report).not.toContain(form);
+  });
+});
+
+describe('checkRequestLog (the audit’s positive control)', () => {
+  const probe = { project: 'audit-probe-1', requests: 2 };
+  const line = (fields: Record<string, unknown>) => JSON.stringify({ level: 'INFO', message: 'request', service: 'regcred', ...fields });
+  const sharedId = crypto.randomUUID();
+  const probeLine = () => line({ requestId: crypto.randomUUID(), project: probe.project, statusCode: 200 });
+
+  it('counts request lines when the probe’s are there, each with its own request id', () => {
+    const log = ['regcred is running', line({ requestId: crypto.randomUUID(), statusCode: 201 }), probeLine(), probeLine(), ''].join('\n');
+    expect(checkRequestLog(log, probe)).toBe(3);
+  });
+
+  it.each([
+    ['an empty log (a logger that writes nothing)', ''],
+    ['a log without the probe’s lines', line({ requestId: crypto.randomUUID(), statusCode: 200 })],
+    ['a probe line without its request id', [probeLine(), line({ project: probe.project, statusCode: 200 })].join('\n')],
+    ['probe lines sharing one request id (mixed-up log keys)', [sharedId, sharedId].map((requestId) => line({ requestId, project: probe.project, statusCode: 200 })).join('\n')],
+  ])('fails on %s', (_, log) => {
+    expect(() => checkRequestLog(log, probe)).toThrow(/no evidence the server logged requests/);
   });
 });
