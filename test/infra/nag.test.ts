@@ -70,7 +70,7 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
       const policy = stack.api.functions[name]!.role.node.findChild('DefaultPolicy');
       const doc = stack.resolve((policy.node.defaultChild as unknown as { policyDocument: unknown }).policyDocument);
       const starred = (doc.Statement as { Action: string[]; Resource: unknown }[]).filter((s) => s.Resource === '*');
-      expect(starred.map((s) => s.Action)).toEqual([['xray:PutTraceSegments', 'xray:PutTelemetryRecords']]);
+      expect(starred.map((s) => s.Action)).toEqual([['xray:PutTelemetryRecords', 'xray:PutTraceSegments']]);
     }
   });
 
