@@ -12,6 +12,7 @@ import { routeList, type HttpMethod } from '../../functions/contract/routes.ts';
 import { projectName } from '../../functions/contract/schemas.ts';
 import { ApiFunction } from './api-function.ts';
 import type { CredentialStorage } from './credential-storage.ts';
+import { allowKeyUse, type KeyUser } from './key-policy.ts';
 import { routePermissions } from './route-permissions.ts';
 
 export interface CredentialsApiProps {
@@ -69,9 +70,12 @@ export class CredentialsApi extends Construct {
     });
 
     const environment = { [envNames.tableName]: table.tableName, [envNames.kmsKeyId]: key.keyArn };
+    const keyUsers: KeyUser[] = [];
     for (const route of routeList) {
       const fn = new ApiFunction(this, route.name, { route, environment });
-      for (const statement of routePermissions(route.name, table, key)) fn.role.addToPrincipalPolicy(statement);
+      const statements = routePermissions(route.name, table, key);
+      for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
+      keyUsers.push({ role: fn.role, statements });
       this.api.addRoutes({
         path: route.path,
         methods: [ApiMethod[route.method]],
@@ -79,6 +83,7 @@ export class CredentialsApi extends Construct {
       });
       this.functions[route.name] = fn;
     }
+    allowKeyUse(key, keyUsers);
   }
 
   /**

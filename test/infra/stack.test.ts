@@ -124,7 +124,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('no IAM policy anywhere grants kms:Decrypt or any wildcard action', () => {
+  it('no IAM policy anywhere grants kms:Decrypt or any wildcard action (the key policy: key-policy.test.ts)', () => {
     const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties['PolicyDocument'].Statement);
     const actions = actionsOf(statements);
     expect(actions.length).toBeGreaterThan(0);
