@@ -8,11 +8,12 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/contract/config.ts';
-import { routeList, type HttpMethod } from '../../functions/contract/routes.ts';
+import { routeList, type Capability } from '../../functions/contract/routes.ts';
 import { projectName } from '../../functions/contract/schemas.ts';
 import { ApiFunction } from './api-function.ts';
 import type { CredentialStorage } from './credential-storage.ts';
 import { allowKeyUse, type KeyUser } from './key-policy.ts';
+import { grantedRoutes } from './project-routes.ts';
 import { routePermissions } from './route-permissions.ts';
 
 export interface CredentialsApiProps {
@@ -87,18 +88,18 @@ export class CredentialsApi extends Construct {
   }
 
   /**
-   * Lets `grantee` call the given methods on one project's routes only
-   * (`execute-api:Invoke` on `/projects/<project>/*` of this API's stage).
+   * Lets `grantee` call the routes that need one of `capabilities` on one project only:
+   * `execute-api:Invoke` on each such route's ARN (see grantedRoutes), never a whole project.
    */
-  grantProjectAccess(grantee: IGrantable, project: string, methods: readonly HttpMethod[]): Grant {
+  grantProjectAccess(grantee: IGrantable, project: string, capabilities: readonly Capability[]): Grant {
     // A project name is a DNS label, so it can never widen the ARN with `*` or `/`.
     if (!projectName.safeParse(project).success) throw new Error(`invalid project name: ${JSON.stringify(project)}`);
-    if (methods.length === 0) throw new Error('grantProjectAccess needs at least one method');
-    const resourceArns = [...new Set(methods)].map((method) =>
-      this.api.arnForExecuteApi(method, `/projects/${project}/*`, this.stage.stageName),
-    );
-    const grant = Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
-    acknowledgeProjectWildcards(grantee, project, resourceArns);
+    const arns = grantedRoutes(routeList, capabilities, project).map(({ route, path }) => ({
+      path,
+      arn: this.api.arnForExecuteApi(route.method, path, this.stage.stageName),
+    }));
+    const grant = Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: arns.map((a) => a.arn) });
+    acknowledgeIdWildcards(grantee, project, arns.filter((a) => a.path.includes('*')).map((a) => a.arn));
     return grant;
   }
 
@@ -107,10 +108,10 @@ export class CredentialsApi extends Construct {
   }
 }
 
-// The trailing * of each project ARN is the credential path below /projects/<project>/, so cdk-nag's
-// wildcard finding is expected; acknowledge exactly those findings on the grantee's policy. A grantee
-// in another stack resolves differently and still gets the finding, for its owner to review.
-function acknowledgeProjectWildcards(grantee: IGrantable, project: string, resourceArns: string[]): void {
+// The * in an ARN stands for a path parameter such as a credential id, so cdk-nag's wildcard finding
+// is expected; acknowledge exactly those findings on the grantee's policy. A grantee in another stack
+// resolves differently and still gets the finding, for its owner to review.
+function acknowledgeIdWildcards(grantee: IGrantable, project: string, resourceArns: string[]): void {
   const principal = grantee.grantPrincipal;
   // A Role's DefaultPolicy, or the Policy that an imported (mutable) role adds.
   const policy = Construct.isConstruct(principal) ? principal.node.children.find((c) => c instanceof Policy) : undefined;
@@ -118,7 +119,7 @@ function acknowledgeProjectWildcards(grantee: IGrantable, project: string, resou
   for (const arn of resourceArns) {
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(policy).resolve(arn))}]`,
-      reason: `execute-api:Invoke on project ${project} only; the * is the credential path below /projects/${project}/ (CredentialsApi.grantProjectAccess).`,
+      reason: `execute-api:Invoke on one route of project ${project} only; the * is a path parameter such as a credential id (CredentialsApi.grantProjectAccess).`,
     });
   }
 }
