@@ -1,5 +1,5 @@
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod as ApiMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod as ApiMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Grant, Policy, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -8,8 +8,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/contract/config.ts';
-import { routeList, type Capability } from '../../functions/contract/routes.ts';
+import { routeList, type Capability, type Route } from '../../functions/contract/routes.ts';
 import { projectName } from '../../functions/contract/schemas.ts';
+import type { Throttle, Throttling } from '../config.ts';
 import { ApiFunction } from './api-function.ts';
 import type { CredentialStorage } from './credential-storage.ts';
 import { allowKeyUse, type KeyUser } from './key-policy.ts';
@@ -18,10 +19,8 @@ import { routePermissions } from './route-permissions.ts';
 
 export interface CredentialsApiProps {
   readonly storage: CredentialStorage;
-  /** Steady-state requests per second across the API. */
-  readonly rateLimit?: number;
-  /** Requests allowed in a short burst above the rate. */
-  readonly burstLimit?: number;
+  /** Stage-wide and per-route request rates (infra/config.ts). */
+  readonly throttling: Throttling;
 }
 
 const accessLogFields = {
@@ -63,7 +62,7 @@ export class CredentialsApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 20, burstLimit: props.burstLimit ?? 40 },
+      throttle: props.throttling.default,
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
@@ -77,14 +76,23 @@ export class CredentialsApi extends Construct {
       const statements = routePermissions(route.name, table, key);
       for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
       keyUsers.push({ role: fn.role, statements });
-      this.api.addRoutes({
+      const [httpRoute] = this.api.addRoutes({
         path: route.path,
         methods: [ApiMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.name}-integration`, fn.function),
       });
+      // The stage's route settings name the route, which must exist first.
+      this.stage.node.addDependency(httpRoute!);
       this.functions[route.name] = fn;
     }
     allowKeyUse(key, keyUsers);
+    (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      routeList.map((route) => {
+        const { rateLimit, burstLimit } = routeThrottle(props.throttling, route);
+        // A JSON property: CloudFormation's own casing, not the CDK's.
+        return [`${route.method} ${route.path}`, { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit }];
+      }),
+    );
   }
 
   /**
@@ -106,6 +114,11 @@ export class CredentialsApi extends Construct {
   get url(): string {
     return this.stage.url;
   }
+}
+
+/** The most specific setting for the route: by name, then by capability, then the stage default. */
+export function routeThrottle(throttling: Throttling, route: Route): Throttle {
+  return throttling.routes[route.name] ?? throttling.capabilities[route.capability] ?? throttling.default;
 }
 
 // The * in an ARN stands for a path parameter such as a credential id, so cdk-nag's wildcard finding

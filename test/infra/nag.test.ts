@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AccountRootPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
@@ -6,8 +9,9 @@ import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { routeList } from '../../functions/contract/routes.ts';
-import { nagPacks } from '../../infra/regcred-app.ts';
-import { appWithoutBundling } from './synth.ts';
+import { contextKeys } from '../../infra/config.ts';
+import { createApp, nagPacks } from '../../infra/regcred-app.ts';
+import { appWithoutBundling, skipBundling } from './synth.ts';
 
 /** Every finding of the packs the app registers: errors and warnings alike. */
 function findings(scope: IConstruct) {
@@ -87,6 +91,19 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
     expect(teamBAcks[0]!.id).toContain('/team-b/');
     const teamAcks = acknowledgements(granted.app).filter((a) => a.path.startsWith('Regcred/TeamA'));
     expect(teamAcks.map((a) => a.id)).toEqual(onlyDelete);
+  });
+
+  it('grants from the grants file stay nag-clean, for a role of this account and of another', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'regcred-nag-')), 'grants.json');
+    const principal = (account: string) => `arn:aws:iam::${account}:role/team-a`;
+    const grants = ['123456789012', '444455556666'].map((account) => ({ project: 'team-a', capabilities: ['read', 'write'], principal: principal(account) }));
+    writeFileSync(file, JSON.stringify({ grants }));
+    const configured = createApp({ context: { ...skipBundling, [contextKeys.grantsFile]: file } });
+    expect(findings(configured.app)).toEqual([]);
+    const grantAcks = acknowledgements(configured.app).filter((a) => a.path.startsWith('Regcred/Grants/'));
+    expect(grantAcks).toHaveLength(4);
+    for (const ack of grantAcks) expect(ack.id).toMatch(/\/DELETE\/projects\/team-a\/docker-credentials\/\*\]$/);
+    rmSync(dirname(file), { recursive: true, force: true });
   });
 
   it('does report findings, errors and warnings, when there are some (control)', () => {
