@@ -1,6 +1,6 @@
 // Deployment settings from CDK context: the grants file and per-route throttling, validated, and
 // what they put in the template.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { routeList, routes } from '../../functions/contract/routes.ts';
 import { contextKeys } from '../../infra/config.ts';
 import { createApp } from '../../infra/regcred-app.ts';
+import { repoRoot } from '../../local/stack.ts';
 import { logicalId, skipBundling } from './synth.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'regcred-config-'));
@@ -145,5 +146,24 @@ describe('outputs', () => {
   it('KeyId: the key itself, for teardown once the alias is gone', () => {
     const { stack } = appWith({});
     Template.fromStack(stack).hasOutput('KeyId', { Value: { Ref: logicalId(stack.storage.key) } });
+  });
+});
+
+describe('the README examples', () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const block = (marker: string) => {
+    const found = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!).find((text) => text.includes(marker));
+    if (!found) throw new Error(`no README json block with ${marker}`);
+    return found;
+  };
+
+  it('the grants file example synthesises', () => {
+    const { stack } = appWith({}, block('"grants"'));
+    expect(Object.keys(Template.fromStack(stack).toJSON().Outputs).filter((k) => k.includes('AccessRoleArn'))).toHaveLength(3);
+  });
+
+  it('the throttling example is valid', () => {
+    const throttling = JSON.parse(`{${block('"regcred:throttling"')}}`)['regcred:throttling'];
+    expect(() => appWith({ [contextKeys.throttling]: throttling })).not.toThrow();
   });
 });
