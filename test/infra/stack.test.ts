@@ -6,7 +6,7 @@ import { envNames } from '../../functions/contract/config.ts';
 import { routeList, type Capability, type Route } from '../../functions/contract/routes.ts';
 import { grantedRoutes, projectRoutePath } from '../../infra/constructs/project-routes.ts';
 import { tableKeys } from '../../functions/contract/table.ts';
-import { appWithoutBundling, logicalId, resources, synthWithoutBundling, type Resource } from './synth.ts';
+import { appWithoutBundling, logicalId, policiesOfRole, resources, synthWithoutBundling, type Resource } from './synth.ts';
 
 const { app, stack, template } = synthWithoutBundling();
 const all = resources(template);
@@ -23,9 +23,7 @@ function functionOf(name: string) {
 /** Every statement of every IAM policy attached to the route's role, plus the role itself. */
 function roleOf(name: string) {
   const roleId = logicalId(functionOf(name).fn.role);
-  const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
-    (p.Properties['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
-  );
+  const policies = policiesOfRole(all, roleId);
   return { role: all[roleId] as Resource, policies, statements: policies.flatMap(([, p]) => p.Properties['PolicyDocument'].Statement) };
 }
 
