@@ -117,7 +117,7 @@ export class CredentialsApi extends Construct {
 }
 
 /** The most specific setting for the route: by name, then by capability, then the stage default. */
-export function routeThrottle(throttling: Throttling, route: Route): Throttle {
+function routeThrottle(throttling: Throttling, route: Route): Throttle {
   return throttling.routes[route.name] ?? throttling.capabilities[route.capability] ?? throttling.default;
 }
 
