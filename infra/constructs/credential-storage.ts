@@ -1,8 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import { Key, type Alias } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { tableKeys } from '../../functions/contract/table.ts';
+import { keyAdministration } from './key-policy.ts';
 
 export interface CredentialStorageProps {
   /** KMS alias for the password key, e.g. `alias/regcred`. */
@@ -31,6 +33,8 @@ export class CredentialStorage extends Construct {
       description: 'regcred: encrypts registry passwords (encryption context: project, credentialId)',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Not the CDK default (the account may do kms:*): uses are added per role by allowKeyUse().
+      policy: new PolicyDocument({ statements: [keyAdministration()] }),
     });
     this.alias = this.key.addAlias(props.keyAlias);
   }

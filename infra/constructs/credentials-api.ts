@@ -1,5 +1,5 @@
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod as ApiMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod as ApiMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Grant, Policy, type IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -8,18 +8,19 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/contract/config.ts';
-import { routeList, type HttpMethod } from '../../functions/contract/routes.ts';
+import { routeList, type Capability, type Route } from '../../functions/contract/routes.ts';
 import { projectName } from '../../functions/contract/schemas.ts';
+import type { Throttle, Throttling } from '../config.ts';
 import { ApiFunction } from './api-function.ts';
 import type { CredentialStorage } from './credential-storage.ts';
+import { allowKeyUse, type KeyUser } from './key-policy.ts';
+import { grantedRoutes } from './project-routes.ts';
 import { routePermissions } from './route-permissions.ts';
 
 export interface CredentialsApiProps {
   readonly storage: CredentialStorage;
-  /** Steady-state requests per second across the API. */
-  readonly rateLimit?: number;
-  /** Requests allowed in a short burst above the rate. */
-  readonly burstLimit?: number;
+  /** Stage-wide and per-route request rates (infra/config.ts). */
+  readonly throttling: Throttling;
 }
 
 const accessLogFields = {
@@ -61,7 +62,7 @@ export class CredentialsApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 20, burstLimit: props.burstLimit ?? 40 },
+      throttle: props.throttling.default,
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(accessLogFields)),
@@ -69,31 +70,44 @@ export class CredentialsApi extends Construct {
     });
 
     const environment = { [envNames.tableName]: table.tableName, [envNames.kmsKeyId]: key.keyArn };
+    const keyUsers: KeyUser[] = [];
     for (const route of routeList) {
       const fn = new ApiFunction(this, route.name, { route, environment });
-      for (const statement of routePermissions(route.name, table, key)) fn.role.addToPrincipalPolicy(statement);
-      this.api.addRoutes({
+      const statements = routePermissions(route.name, table, key);
+      for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
+      keyUsers.push({ role: fn.role, statements });
+      const [httpRoute] = this.api.addRoutes({
         path: route.path,
         methods: [ApiMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.name}-integration`, fn.function),
       });
+      // The stage's route settings name the route, which must exist first.
+      this.stage.node.addDependency(httpRoute!);
       this.functions[route.name] = fn;
     }
+    allowKeyUse(key, keyUsers);
+    (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      routeList.map((route) => {
+        const { rateLimit, burstLimit } = routeThrottle(props.throttling, route);
+        // A JSON property: CloudFormation's own casing, not the CDK's.
+        return [`${route.method} ${route.path}`, { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit }];
+      }),
+    );
   }
 
   /**
-   * Lets `grantee` call the given methods on one project's routes only
-   * (`execute-api:Invoke` on `/projects/<project>/*` of this API's stage).
+   * Lets `grantee` call the routes that need one of `capabilities` on one project only:
+   * `execute-api:Invoke` on each such route's ARN (see grantedRoutes), never a whole project.
    */
-  grantProjectAccess(grantee: IGrantable, project: string, methods: readonly HttpMethod[]): Grant {
+  grantProjectAccess(grantee: IGrantable, project: string, capabilities: readonly Capability[]): Grant {
     // A project name is a DNS label, so it can never widen the ARN with `*` or `/`.
     if (!projectName.safeParse(project).success) throw new Error(`invalid project name: ${JSON.stringify(project)}`);
-    if (methods.length === 0) throw new Error('grantProjectAccess needs at least one method');
-    const resourceArns = [...new Set(methods)].map((method) =>
-      this.api.arnForExecuteApi(method, `/projects/${project}/*`, this.stage.stageName),
-    );
-    const grant = Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
-    acknowledgeProjectWildcards(grantee, project, resourceArns);
+    const arns = grantedRoutes(routeList, capabilities, project).map(({ route, path }) => ({
+      path,
+      arn: this.api.arnForExecuteApi(route.method, path, this.stage.stageName),
+    }));
+    const grant = Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: arns.map((a) => a.arn) });
+    acknowledgeIdWildcards(grantee, project, arns.filter((a) => a.path.includes('*')).map((a) => a.arn));
     return grant;
   }
 
@@ -102,10 +116,15 @@ export class CredentialsApi extends Construct {
   }
 }
 
-// The trailing * of each project ARN is the credential path below /projects/<project>/, so cdk-nag's
-// wildcard finding is expected; acknowledge exactly those findings on the grantee's policy. A grantee
-// in another stack resolves differently and still gets the finding, for its owner to review.
-function acknowledgeProjectWildcards(grantee: IGrantable, project: string, resourceArns: string[]): void {
+/** The most specific setting for the route: by name, then by capability, then the stage default. */
+function routeThrottle(throttling: Throttling, route: Route): Throttle {
+  return throttling.routes[route.name] ?? throttling.capabilities[route.capability] ?? throttling.default;
+}
+
+// The * in an ARN stands for a path parameter such as a credential id, so cdk-nag's wildcard finding
+// is expected; acknowledge exactly those findings on the grantee's policy. A grantee in another stack
+// resolves differently and still gets the finding, for its owner to review.
+function acknowledgeIdWildcards(grantee: IGrantable, project: string, resourceArns: string[]): void {
   const principal = grantee.grantPrincipal;
   // A Role's DefaultPolicy, or the Policy that an imported (mutable) role adds.
   const policy = Construct.isConstruct(principal) ? principal.node.children.find((c) => c instanceof Policy) : undefined;
@@ -113,7 +132,7 @@ function acknowledgeProjectWildcards(grantee: IGrantable, project: string, resou
   for (const arn of resourceArns) {
     Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(policy).resolve(arn))}]`,
-      reason: `execute-api:Invoke on project ${project} only; the * is the credential path below /projects/${project}/ (CredentialsApi.grantProjectAccess).`,
+      reason: `execute-api:Invoke on one route of project ${project} only; the * is a path parameter such as a credential id (CredentialsApi.grantProjectAccess).`,
     });
   }
 }

@@ -6,6 +6,13 @@ import type { Route } from '../../functions/contract/routes.ts';
 /** Encryption-context keys that every password encryption must carry (see core/credential.ts). */
 export const encryptionContextKeys = ['project', 'credentialId'] as const;
 
+/** IAM conditions that let a KMS call through only with exactly these context keys, both present. */
+export const encryptionContextRequired = {
+  // ForAllValues alone also passes an empty context; the Null checks make both keys mandatory.
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...encryptionContextKeys] },
+  Null: Object.fromEntries(encryptionContextKeys.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
+};
+
 /**
  * Exactly what each handler calls, read from adapters/dynamodb-credential-store.ts and
  * kms-password-encryptor.ts. Each TransactWriteItems element is authorised as its single-item action.
@@ -19,11 +26,7 @@ export function routePermissions(route: Route['name'], table: ITable, key: IKey)
         new PolicyStatement({
           actions: ['kms:Encrypt'],
           resources: [key.keyArn],
-          conditions: {
-            // ForAllValues alone also passes an empty context; the Null checks make both keys mandatory.
-            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...encryptionContextKeys] },
-            Null: Object.fromEntries(encryptionContextKeys.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
-          },
+          conditions: encryptionContextRequired,
         }),
       ];
     case 'list-credentials':

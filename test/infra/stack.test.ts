@@ -3,9 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { envNames } from '../../functions/contract/config.ts';
-import { routeList } from '../../functions/contract/routes.ts';
+import { routeList, type Capability, type Route } from '../../functions/contract/routes.ts';
+import { grantedRoutes, projectRoutePath } from '../../infra/constructs/project-routes.ts';
 import { tableKeys } from '../../functions/contract/table.ts';
-import { appWithoutBundling, logicalId, resources, synthWithoutBundling, type Resource } from './synth.ts';
+import { appWithoutBundling, logicalId, policiesOfRole, resources, synthWithoutBundling, type Resource } from './synth.ts';
 
 const { app, stack, template } = synthWithoutBundling();
 const all = resources(template);
@@ -22,9 +23,7 @@ function functionOf(name: string) {
 /** Every statement of every IAM policy attached to the route's role, plus the role itself. */
 function roleOf(name: string) {
   const roleId = logicalId(functionOf(name).fn.role);
-  const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
-    (p.Properties['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
-  );
+  const policies = policiesOfRole(all, roleId);
   return { role: all[roleId] as Resource, policies, statements: policies.flatMap(([, p]) => p.Properties['PolicyDocument'].Statement) };
 }
 
@@ -71,7 +70,7 @@ describe('least privilege', () => {
       Effect: 'Allow',
       Resource: { 'Fn::GetAtt': [logicalId(functionOf(name).fn.logGroup), 'Arn'] },
     },
-    { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+    { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
   ];
   const onTable = (...actions: string[]) => ({
     Action: actions.length === 1 ? actions[0] : actions,
@@ -82,7 +81,7 @@ describe('least privilege', () => {
   it('add: PutItem and GetItem on the table, kms:Encrypt only with both encryption-context keys', () => {
     expect(roleOf('add-credential').statements).toEqual([
       ...base('add-credential'),
-      onTable('dynamodb:PutItem', 'dynamodb:GetItem'),
+      onTable('dynamodb:GetItem', 'dynamodb:PutItem'),
       {
         Action: 'kms:Encrypt',
         Effect: 'Allow',
@@ -102,7 +101,7 @@ describe('least privilege', () => {
   it('delete: GetItem and DeleteItem on the table only', () => {
     expect(roleOf('delete-credential').statements).toEqual([
       ...base('delete-credential'),
-      onTable('dynamodb:GetItem', 'dynamodb:DeleteItem'),
+      onTable('dynamodb:DeleteItem', 'dynamodb:GetItem'),
     ]);
   });
 
@@ -124,7 +123,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('no IAM policy anywhere grants kms:Decrypt or any wildcard action', () => {
+  it('no IAM policy anywhere grants kms:Decrypt or any wildcard action (the key policy: key-policy.test.ts)', () => {
     const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties['PolicyDocument'].Statement);
     const actions = actionsOf(statements);
     expect(actions.length).toBeGreaterThan(0);
@@ -208,31 +207,94 @@ describe('storage', () => {
 });
 
 describe('grantProjectAccess', () => {
-  // A separate app, so the grant's policy does not leak into the assertions above.
+  // A separate app, so the grants' policies do not leak into the assertions above.
   const granted = appWithoutBundling();
-  const team = new Role(granted.stack, 'TeamA', { assumedBy: new AccountRootPrincipal() });
-  granted.stack.api.grantProjectAccess(team, 'team-a', ['GET', 'POST']);
+  const grantee = (id: string, capabilities: Capability[]) => {
+    const role = new Role(granted.stack, id, { assumedBy: new AccountRootPrincipal() });
+    granted.stack.api.grantProjectAccess(role, 'team-a', capabilities);
+    return role;
+  };
+  const grantees = { reader: grantee('Reader', ['read']), writer: grantee('Writer', ['write']), both: grantee('Both', ['write', 'read']) };
+  const template = Template.fromStack(granted.stack);
   const apiId = logicalId(granted.stack.api.api);
-  const arn = (method: string) => ({
-    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: apiId }, `/$default/${method}/projects/team-a/*`]],
+  const arn = (method: string, path: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: apiId }, `/$default/${method}${path}`]],
+  });
+  // minimizePolicies sorts a statement's resources.
+  const sorted = (items: unknown[]) => items.map((i) => JSON.stringify(i)).sort();
+  const resourcesOf = (role: Role) => {
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(role) }] } }));
+    return policy?.['Properties'].PolicyDocument.Statement as { Action: string; Resource: unknown }[];
+  };
+
+  it('read: execute-api:Invoke on the list route of that project, nothing else', () => {
+    expect(resourcesOf(grantees.reader)).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: arn('GET', '/projects/team-a/docker-credentials') },
+    ]);
   });
 
-  it('allows execute-api:Invoke on /projects/<project>/* for the methods asked, nothing else', () => {
-    Template.fromStack(granted.stack).hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(team) }],
-      PolicyDocument: { Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [arn('GET'), arn('POST')] }] },
-    });
+  it('write: add and delete, the credential id as *', () => {
+    const [statement, ...others] = resourcesOf(grantees.writer);
+    expect(others).toEqual([]);
+    expect(statement).toMatchObject({ Action: 'execute-api:Invoke', Effect: 'Allow' });
+    expect(sorted(statement!.Resource as unknown[])).toEqual(
+      sorted([arn('POST', '/projects/team-a/docker-credentials'), arn('DELETE', '/projects/team-a/docker-credentials/*')]),
+    );
   });
 
-  it('covers every route: they all live under /projects/{project}/', () => {
-    for (const route of routeList) expect(route.path.startsWith('/projects/{project}/')).toBe(true);
+  it('each capability grants exactly the ARNs of its routes in the route table, and capabilities add up', () => {
+    const expected = (capabilities: Capability[]) =>
+      routeList.filter((r) => capabilities.includes(r.capability)).map((r) => arn(r.method, r.path.replace('{project}', 'team-a').replace(/\{\w+\}/g, '*')));
+    const granted = (role: Role) => resourcesOf(role).flatMap((s) => [s.Resource].flat());
+    expect(sorted(granted(grantees.reader))).toEqual(sorted(expected(['read'])));
+    expect(sorted(granted(grantees.writer))).toEqual(sorted(expected(['write'])));
+    expect(sorted(granted(grantees.both))).toEqual(sorted(expected(['write', 'read'])));
   });
 
-  it('rejects project names that could widen the ARN, and an empty method list', () => {
+  it('no read or write grant reaches a route that returns a password (resolve)', () => {
+    const resolvePaths = routeList.filter((r) => r.capability === 'resolve').map((r) => `${r.method}${projectRoutePath(r, 'team-a')}`);
+    const text = JSON.stringify(resourcesOf(grantees.both));
+    for (const path of resolvePaths) expect(text).not.toContain(path);
+  });
+
+  it('rejects project names that could widen the ARN, and capabilities no route needs', () => {
     for (const bad of ['*', 'team-a/*', 'Team-A', '', 'a*']) {
-      expect(() => granted.stack.api.grantProjectAccess(team, bad, ['GET'])).toThrow(/invalid project name/);
+      expect(() => granted.stack.api.grantProjectAccess(grantees.reader, bad, ['read'])).toThrow(/invalid project name/);
     }
-    expect(() => granted.stack.api.grantProjectAccess(team, 'team-a', [])).toThrow(/at least one method/);
+    expect(() => granted.stack.api.grantProjectAccess(grantees.reader, 'team-a', [])).toThrow(/no route of this API needs/);
+  });
+});
+
+describe('grantedRoutes', () => {
+  const route = (name: string, method: Route['method'], path: string, capability: Capability) =>
+    ({ name, method, path, capability, entry: '', hasBody: false, summary: '' }) as unknown as Route;
+  const table = [
+    route('get-one', 'GET', '/projects/{project}/docker-credentials/{id}', 'read'),
+    route('reveal', 'GET', '/projects/{project}/docker-credentials/{id}/secret', 'resolve'),
+    route('resolve', 'GET', '/projects/{project}/registry-auth', 'resolve'),
+    route('replace', 'PATCH', '/projects/{project}/docker-credentials/{id}/secret', 'write'),
+  ];
+
+  it('fills in the project and turns every other path parameter into *', () => {
+    expect(grantedRoutes(table, ['resolve'], 'p1').map((g) => `${g.route.method} ${g.path}`)).toEqual([
+      'GET /projects/p1/docker-credentials/*/secret',
+      'GET /projects/p1/registry-auth',
+    ]);
+  });
+
+  it('refuses a grant whose * would also match a route of a capability it does not grant (same method only)', () => {
+    expect(() => grantedRoutes(table, ['read'], 'p1')).toThrow(/get-one would also match reveal \(resolve\)/);
+    expect(grantedRoutes(table, ['read', 'resolve'], 'p1')).toHaveLength(3);
+    expect(grantedRoutes(table, ['write'], 'p1').map((g) => g.path)).toEqual(['/projects/p1/docker-credentials/*/secret']);
+  });
+
+  it('the real route table has no such overlap for any combination of capabilities', () => {
+    const all: Capability[] = ['read', 'write', 'resolve'];
+    const combinations = all.flatMap((c, i) => [[c], ...all.slice(i + 1).map((d) => [c, d])]);
+    for (const capabilities of combinations) {
+      if (!routeList.some((r) => capabilities.includes(r.capability))) continue;
+      expect(() => grantedRoutes(routeList, capabilities, 'p1')).not.toThrow();
+    }
   });
 });
 
@@ -245,6 +307,6 @@ describe('offline synthesis', () => {
 
   it('the stack is named Regcred', () => {
     expect(stack.stackName).toBe('Regcred');
-    template.templateMatches(Match.objectLike({ Outputs: Match.objectLike({ TableName: Match.anyValue(), KeyAlias: { Value: 'alias/regcred' } }) }));
+    template.templateMatches(Match.objectLike({ Outputs: Match.objectLike({ TableName: Match.anyValue(), KeyAlias: { Value: { Ref: logicalId(stack.storage.alias) } } }) }));
   });
 });

@@ -27,3 +27,10 @@ export type Resource = { Type: string; Properties: Record<string, any>; Deletion
 export function resources(template: Template): Record<string, Resource> {
   return template.toJSON()['Resources'];
 }
+
+/** The IAM policies (logical id, resource) attached to the role with this logical id. */
+export function policiesOfRole(all: Record<string, Resource>, roleId: string): [string, Resource][] {
+  return Object.entries(all).filter(
+    ([, p]) => p.Type === 'AWS::IAM::Policy' && (p.Properties['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+  );
+}

@@ -1,0 +1,84 @@
+// Deployment settings from CDK context (cdk.json, cdk.context.json or `cdk -c`), validated with zod so
+// a typo fails the synth with the field named instead of deploying something else.
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Node } from 'constructs';
+import * as z from 'zod';
+import { projectName } from '../functions/contract/fields.ts';
+import { routeList, type Capability } from '../functions/contract/routes.ts';
+
+export const contextKeys = {
+  /** A JSON file `{ "grants": [...] }`, relative to the repository root. A missing file means no grants. */
+  grantsFile: 'regcred:grantsFile',
+  /** Throttling of the API stage, as `throttling` below. */
+  throttling: 'regcred:throttling',
+} as const;
+
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+const capabilityNames = { read: true, write: true, resolve: true } satisfies Record<Capability, true>;
+const capability = z.enum(Object.keys(capabilityNames) as [Capability, ...Capability[]]);
+
+export const grant = z.strictObject({
+  project: projectName,
+  capabilities: z.array(capability).min(1),
+  /** The caller: an IAM role of this account or of another one. */
+  principal: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+});
+export type ProjectGrant = z.infer<typeof grant>;
+
+export const grantsFile = z.strictObject({ grants: z.array(grant) }).check((ctx) => {
+  const seen = new Set<string>();
+  ctx.value.grants.forEach(({ project, principal }, index) => {
+    const key = `${project} ${principal}`;
+    if (seen.has(key)) ctx.issues.push({ code: 'custom', input: principal, path: ['grants', index], message: `repeats the grant of ${project} to ${principal}; list all its capabilities in one entry` });
+    seen.add(key);
+  });
+});
+
+const throttle = z.strictObject({ rateLimit: z.number().positive(), burstLimit: z.int().min(0) });
+export type Throttle = z.infer<typeof throttle>;
+
+/**
+ * Requests per second (and burst) per route, most specific first: `routes` by name, then
+ * `capabilities`, then `default`. Resolve routes decrypt with KMS, so they get less by default.
+ */
+export const throttling = z.strictObject({
+  default: throttle.default({ rateLimit: 20, burstLimit: 40 }),
+  capabilities: z.partialRecord(capability, throttle).default({ resolve: { rateLimit: 10, burstLimit: 20 } }),
+  routes: z
+    .record(z.string(), throttle)
+    .check((ctx) => {
+      for (const name of Object.keys(ctx.value).filter((n) => !routeList.some((r) => r.name === n))) {
+        ctx.issues.push({ code: 'custom', input: name, path: [name], message: `must be a route name: ${routeList.map((r) => r.name).join(', ')}` });
+      }
+    })
+    .default({}),
+});
+export type Throttling = z.infer<typeof throttling>;
+
+export interface DeployConfig {
+  readonly grants: readonly ProjectGrant[];
+  readonly throttling: Throttling;
+}
+
+export function deployConfig(node: Node): DeployConfig {
+  const file = node.tryGetContext(contextKeys.grantsFile) as string | undefined;
+  const path = file === undefined ? undefined : isAbsolute(file) ? file : join(repoRoot, file);
+  const grants = path && existsSync(path) ? parse(grantsFile, readJson(path), path).grants : [];
+  return { grants, throttling: parse(throttling, node.tryGetContext(contextKeys.throttling) ?? {}, `context ${contextKeys.throttling}`) };
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new Error(`invalid ${where}:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}

@@ -1,0 +1,114 @@
+// The password key's own policy: the account administers the key but cannot use it; each use
+// (Encrypt, Decrypt) is allowed only to the stack's roles that ask for it in their route
+// permissions, only with both encryption-context keys.
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { describe, expect, it } from 'vitest';
+import { routeList } from '../../functions/contract/routes.ts';
+import { allowKeyUse, keyAdminActions } from '../../infra/constructs/key-policy.ts';
+import { encryptionContextRequired } from '../../infra/constructs/route-permissions.ts';
+import { logicalId, resources, synthWithoutBundling } from './synth.ts';
+
+type Statement = { Sid?: string; Action: string | string[]; Principal: unknown; Condition?: Record<string, any>; Resource: unknown };
+
+const accountRoot = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } };
+const contextConditions = { 'ForAllValues:StringEquals': encryptionContextRequired['ForAllValues:StringEquals'], Null: encryptionContextRequired.Null };
+const actionsOf = (s: Statement) => [s.Action].flat();
+const keyPolicyOf = (template: Template) =>
+  (Object.values(resources(template)).find((r) => r.Type === 'AWS::KMS::Key')?.Properties['KeyPolicy'].Statement ?? []) as Statement[];
+const roleArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+describe('the stack key policy', () => {
+  const { stack, template } = synthWithoutBundling();
+  const statements = keyPolicyOf(template);
+  const roleIdOf = (name: string) => logicalId(stack.api.functions[name]!.role);
+  /** Route names whose role policy in the template allows the KMS action. */
+  const routesAllowed = (action: string) =>
+    routeList
+      .map((r) => r.name)
+      .filter((name) =>
+        Object.values(resources(template)).some(
+          (p) =>
+            p.Type === 'AWS::IAM::Policy' &&
+            JSON.stringify(p.Properties['Roles']) === JSON.stringify([{ Ref: roleIdOf(name) }]) &&
+            (p.Properties['PolicyDocument'].Statement as Statement[]).some((s) => actionsOf(s).includes(action)),
+        ),
+      );
+
+  it('the account keeps administration only: no use of the key, no grants, no kms:*', () => {
+    const admin = statements.find((s) => s.Sid === 'KeyAdministration')!;
+    expect(admin).toMatchObject({ Principal: accountRoot, Resource: '*' });
+    expect(admin.Condition).toBeUndefined();
+    expect(actionsOf(admin)).toEqual([...keyAdminActions].sort());
+    expect(actionsOf(admin)).toContain('kms:PutKeyPolicy');
+    expect(actionsOf(admin).filter((a) => /\*|Encrypt|Decrypt|GenerateDataKey|CreateGrant|Sign|Mac/.test(a))).toEqual([]);
+  });
+
+  it('every other statement is one use, for named stack roles, with both context keys required', () => {
+    const uses = statements.filter((s) => s.Sid !== 'KeyAdministration');
+    expect(uses.length).toBeGreaterThan(0);
+    for (const use of uses) {
+      expect(actionsOf(use)).toHaveLength(1);
+      expect(['kms:Encrypt', 'kms:Decrypt']).toContain(actionsOf(use)[0]);
+      expect(use.Principal).toEqual(accountRoot);
+      expect(use.Condition).toEqual({ ArnEquals: { 'aws:PrincipalArn': expect.any(Array) }, ...contextConditions });
+    }
+  });
+
+  it.each(['kms:Encrypt', 'kms:Decrypt'])('%s: exactly the roles whose route permissions ask for it', (action) => {
+    const allowed = statements.filter((s) => actionsOf(s).includes(action));
+    const principals = allowed.flatMap((s) => s.Condition?.['ArnEquals']['aws:PrincipalArn'] ?? []);
+    expect(principals).toEqual(routesAllowed(action).map((name) => roleArn(roleIdOf(name))));
+  });
+
+  it('today: add-credential may encrypt; nothing may decrypt', () => {
+    expect(routesAllowed('kms:Encrypt')).toEqual(['add-credential']);
+    expect(statements.filter((s) => actionsOf(s).some((a) => /Decrypt|kms:\*/.test(a)))).toEqual([]);
+  });
+});
+
+describe('allowKeyUse', () => {
+  function keyWithUsers(users: Record<string, string[]>) {
+    const stack = new Stack(new App(), 'KeyPolicy');
+    const key = new Key(stack, 'Key');
+    const roles = Object.fromEntries(
+      Object.entries(users).map(([name, actions]) => {
+        const role = new Role(stack, name, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+        return [name, { role, statements: [new PolicyStatement({ actions, resources: [key.keyArn], conditions: encryptionContextRequired })] }];
+      }),
+    );
+    allowKeyUse(key, Object.values(roles));
+    return { stack, statements: keyPolicyOf(Template.fromStack(stack)) };
+  }
+
+  it('a role that asks for kms:Decrypt gets a Decrypt statement with both context keys; writers only Encrypt', () => {
+    const { stack, statements } = keyWithUsers({ Resolver: ['kms:Decrypt'], Bundler: ['kms:Decrypt'], Writer: ['kms:Encrypt'], Lister: [] });
+    const byId = (id: string) => roleArn(stack.getLogicalId(stack.node.findChild(id).node.defaultChild as never));
+    expect(statements.filter((s) => s.Sid?.endsWith('ByStackRoles'))).toEqual([
+      {
+        Sid: 'DecryptByStackRoles',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Principal: accountRoot,
+        Resource: '*',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': [byId('Resolver'), byId('Bundler')] }, ...contextConditions },
+      },
+      {
+        Sid: 'EncryptByStackRoles',
+        Effect: 'Allow',
+        Action: 'kms:Encrypt',
+        Principal: accountRoot,
+        Resource: '*',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': [byId('Writer')] }, ...contextConditions },
+      },
+    ]);
+  });
+
+  it('refuses any other KMS action, so a new use of the key is a deliberate change', () => {
+    for (const action of ['kms:*', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:CreateGrant']) {
+      expect(() => keyWithUsers({ Odd: [action] })).toThrow(/not a use of the password key/);
+    }
+  });
+});
