@@ -3,7 +3,7 @@
 //   captured, and after the file's tests the capture and the local server's log are searched for
 //   every secret the file registered with trackSecret(), in plain, base64 and JSON-escaped forms;
 // - per run: the file's secrets and its captured output are also written to the run's audit
-//   directory (`<stack home>/audit/`), and globalSetup's teardown searches the complete server log,
+//   directory (audit-setup.ts, in every project), and its last teardown searches the complete server log,
 //   every file's captured output and everything the run printed for every secret of every file,
 //   and fails the run on a hit. That covers lines written after a file's own audit (a later file,
 //   the server's shutdown) and secrets of one file showing up in another file's output.
@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, inject } from 'vitest';
+import type { ProvidedStack } from './global-setup.ts';
 import { describeHit, findSecrets, secretForms } from './secret-search.ts';
 
 export { secretForms };
@@ -46,9 +47,9 @@ export function capturedOutput(): string {
   return capture.buffer.join('');
 }
 
-/** Where this run's audit files go (created by globalSetup). */
+/** Where this run's audit files go (created by audit-setup.ts). */
 export function auditDir(): string {
-  return join(inject('localStack').home, 'audit');
+  return inject('auditDir');
 }
 
 afterAll(() => {
@@ -57,8 +58,9 @@ afterAll(() => {
   writeFileSync(`${file}.secrets.json`, JSON.stringify([...secrets]));
   writeFileSync(`${file}.output.log`, output);
   if (secrets.size === 0) return;
-  const serverLog = readFileSync(inject('localStack').serverLog, 'utf8');
-  const haystacks = { 'test worker output': output, 'npm start server log': serverLog };
+  // Unit tests run without the stack: only their own output is searched then.
+  const stack = inject('localStack') as ProvidedStack | undefined;
+  const haystacks = { 'test worker output': output, ...(stack && { 'npm start server log': readFileSync(stack.serverLog, 'utf8') }) };
   const leaks = Object.entries(haystacks).flatMap(([where, text]) => findSecrets(text, secrets).map((hit) => describeHit(hit, where)));
   expect(leaks).toEqual([]);
 });
