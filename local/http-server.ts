@@ -1,5 +1,6 @@
 // Serves the route table over HTTP by turning each request into an API Gateway HTTP API (payload
 // v2) event for the very handler code that runs in Lambda.
+import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -101,7 +102,9 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): AP
   }
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
-  const isText = textual.test(headers['content-type'] ?? '');
+  // Like API Gateway, text stays text; bytes that are not UTF-8 go as base64 so the handler sees them
+  // as sent (decoding them here would replace them with U+FFFD before anyone could refuse them).
+  const isText = textual.test(headers['content-type'] ?? '') && isUtf8(body);
   return apiGatewayEvent({
     route: match.bound.route,
     pathParameters: match.pathParameters,

@@ -12,6 +12,7 @@ import { ValidationError } from '../core/errors.ts';
 import { logger } from './logger.ts';
 import { PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
 import { errorResponse, type HttpResult } from './responses.ts';
+import { assertWellFormed, decodeUtf8 } from './utf8.ts';
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 type Request = middy.Request<ApiEvent, HttpResult, Error, Context>;
@@ -22,7 +23,7 @@ export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<Ht
     .use(accessLogAndErrors(route))
     .use(httpHeaderNormalizer())
     .use(bodyGuard(route));
-  if (route.hasBody) stack.use(httpJsonBodyParser({ disableContentTypeCheck: true }));
+  if (route.hasBody) stack.use(httpJsonBodyParser({ disableContentTypeCheck: true })).use(wellFormedBody);
   return stack.handler(handle);
 }
 
@@ -45,9 +46,18 @@ function bodyGuard(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Con
         throw ValidationError.field('content-type', 'must be application/json');
       }
       if (size === 0) throw ValidationError.field('body', 'is required: a JSON object');
+      // Decoded here, not by the JSON parser (which would turn invalid bytes into U+FFFD).
+      if (isBase64Encoded) {
+        request.event.body = decodeUtf8(Buffer.from(raw, 'base64'));
+        request.event.isBase64Encoded = false;
+      }
     },
   };
 }
+
+const wellFormedBody: MiddlewareObj<ApiEvent, HttpResult, Error, Context> = {
+  before: (request: Request) => assertWellFormed(request.event.body),
+};
 
 function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
   const started = new WeakMap<object, number>();

@@ -74,6 +74,31 @@ describe('the HTTP API', () => {
     expect(reply.json.issues.map((i: { path: string }) => i.path)).toContain(field);
   });
 
+  it.each([
+    ['invalid UTF-8 bytes in the password', 'password', Buffer.concat([Buffer.from(`{"server":"x.io","password":"${password}`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])],
+    ['a truncated UTF-8 sequence in the username', 'username', Buffer.concat([Buffer.from(`{"server":"x.io","password":"${password}","username":"me`), Buffer.from([0xe2, 0x82]), Buffer.from('"}')])],
+    ['an encoded surrogate (CESU-8) in the password', 'password', Buffer.concat([Buffer.from(`{"server":"x.io","password":"${password}`), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])],
+    ['an unpaired high surrogate escape in the password', 'password', Buffer.from(`{"server":"x.io","password":"${password}\\ud800"}`)],
+    ['an unpaired low surrogate escape in the email', 'email', Buffer.from(`{"server":"x.io","password":"${password}","email":"\\udc00@example.com"}`)],
+  ])('refuses %s with a 400 naming %s, and stores nothing', async (_, field, body) => {
+    const target = uniqueProject('utf8');
+    const response = await fetch(`${apiUrl}${credentials(target)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const reply = (await response.json()) as { error: string; issues: { path: string; message: string }[] };
+    expect(response.status).toBe(400);
+    expect(reply.error).toBe('ValidationError');
+    expect(reply.issues).toContainEqual({ path: field, message: expect.stringContaining('UTF-8') });
+    expect(JSON.stringify(reply)).not.toContain(password);
+    expect((await call('GET', credentials(target))).json.items).toEqual([]);
+  });
+
+  it('accepts valid multi-byte UTF-8 and escaped surrogate pairs unchanged', async () => {
+    const target = uniqueProject('utf8');
+    const body = Buffer.from(`{"server":"x.io","password":"${password}-é€😀","username":"ü\\ud83d\\ude00"}`);
+    const response = await fetch(`${apiUrl}${credentials(target)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { username: string }).username).toBe('ü😀');
+  });
+
   it('refuses a body over 16 KiB with 413', async () => {
     const reply = await call('POST', credentials(project), { body: JSON.stringify({ server: 'x.io', password, pad: 'x'.repeat(17 * 1024) }) });
     expect(reply.status).toBe(413);
