@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
-import type { Route } from '../functions/contract/routes.ts';
+import { rawPathParameters, type Route } from '../functions/contract/routes.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -52,28 +52,20 @@ interface Match {
   readonly pathParameters: Record<string, string>;
 }
 
-function compile(path: string): { regex: RegExp; names: string[] } {
-  const names: string[] = [];
-  const pattern = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
-  return { regex: new RegExp(`^${pattern}$`), names };
-}
-
+/** Matches a request to a route. A parameter sent percent-encoded is refused, as the handlers do. */
 export function createRouter(bound: readonly BoundRoute[]) {
-  const compiled = bound.map((b) => ({ bound: b, ...compile(b.route.path) }));
-  return (method: string, path: string): Match | { allowed: string[] } | undefined => {
+  return (method: string, path: string): Match | { allowed: string[] } | { encoded: string } | undefined => {
     const allowed: string[] = [];
-    for (const { bound: b, regex, names } of compiled) {
-      const found = regex.exec(path);
-      if (!found) continue;
+    for (const b of bound) {
+      const raw = rawPathParameters(b.route.path, path);
+      if (!raw) continue;
       if (b.route.method !== method) {
         allowed.push(b.route.method);
         continue;
       }
-      const pathParameters = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1] ?? '')]));
-      return { bound: b, pathParameters };
+      const pathParameters = Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, decodeURIComponent(value)]));
+      const encoded = Object.keys(raw).find((name) => raw[name] !== pathParameters[name]);
+      return encoded ? { encoded } : { bound: b, pathParameters };
     }
     return allowed.length > 0 ? { allowed } : undefined;
   };
@@ -127,6 +119,10 @@ async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, re
     return sendJson(res, 400, { error: 'ValidationError', message: 'The request path is not validly percent-encoded.' });
   }
   if (!match) return sendJson(res, 404, { error: 'NotFound', message: `No route for ${req.method} ${url.pathname}.` });
+  if ('encoded' in match) {
+    const message = 'must be written as is in the path, not percent-encoded';
+    return sendJson(res, 400, { error: 'ValidationError', message: `Invalid request: ${match.encoded} ${message}.`, issues: [{ path: match.encoded, message }] });
+  }
   if ('allowed' in match) {
     return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use ${match.allowed.join(', ')}.` }, { allow: match.allowed.join(', ') });
   }

@@ -7,7 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { limits } from '../contract/config.ts';
-import type { Route } from '../contract/routes.ts';
+import { rawPathParameters, type Route } from '../contract/routes.ts';
 import { ValidationError } from '../core/errors.ts';
 import { logger } from './logger.ts';
 import { PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
@@ -22,6 +22,7 @@ export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<Ht
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(accessLogAndErrors(route))
     .use(httpHeaderNormalizer())
+    .use(literalPath(route))
     .use(bodyGuard(route));
   if (route.hasBody) stack.use(httpJsonBodyParser({ disableContentTypeCheck: true })).use(wellFormedBody);
   return stack.handler(handle);
@@ -30,6 +31,21 @@ export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<Ht
 /** Parses a value with a schema; a failure becomes a 400 naming each field. */
 export function parse<T extends z.ZodMiniType>(schema: T, value: unknown): z.output<T> {
   return schema.parse(value);
+}
+
+// IAM authorises the path as sent, the function acts on the decoded parameters: `/projects/proj%62/`
+// would act on `projb` past a policy that names `projb`. A project is a DNS label and an id a UUID,
+// so neither ever needs encoding: a path whose raw segment differs from the parameter is refused.
+function literalPath(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
+  return {
+    before: (request: Request) => {
+      const { rawPath, pathParameters = {} } = request.event;
+      const raw = rawPathParameters(route.path, rawPath ?? '', true);
+      for (const [name, value] of Object.entries(pathParameters)) {
+        if (raw?.[name] !== value) throw ValidationError.field(name, 'must be written as is in the path, not percent-encoded');
+      }
+    },
+  };
 }
 
 const jsonContentType = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;.*)?$/i;

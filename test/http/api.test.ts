@@ -43,6 +43,8 @@ describe('the HTTP API', () => {
     ['invalid project', 'POST', '/projects/Bad_Project/docker-credentials', JSON.stringify(good), undefined, 400, 'project'],
     ['project path traversal', 'GET', '/projects/..%2F..%2Fetc/docker-credentials', undefined, undefined, 400, 'project'],
     ['id not a UUID', 'DELETE', `${credentials(project)}/not-a-uuid`, undefined, undefined, 400, 'id'],
+    ['percent-encoded project', 'GET', '/projects/http-bad-inpu%74/docker-credentials', undefined, undefined, 400, 'project'],
+    ['percent-encoded id', 'DELETE', `${credentials(project)}/%30193c2a4-5b6e-7c8d-9e0f-112233445566`, undefined, undefined, 400, 'id'],
     ['id path traversal', 'DELETE', `${credentials(project)}/..%2F..`, undefined, undefined, 400, 'id'],
     ['limit 0', 'GET', `${credentials(project)}?limit=0`, undefined, undefined, 400, 'limit'],
     ['limit 101', 'GET', `${credentials(project)}?limit=101`, undefined, undefined, 400, 'limit'],

@@ -142,6 +142,31 @@ describe('project isolation', () => {
     expect((await list(a)).json.items).toHaveLength(1);
   });
 
+  it('refuses a path whose raw project segment is not the project acted on (IAM authorises the raw path)', async () => {
+    const victim = uniqueProject('victim');
+    expect((await add(victim, { server: 'victim.example.com', password: trackSecret(`victim-${crypto.randomUUID()}`) })).status).toBe(201);
+    const encoded = `${victim.slice(0, -1)}%${victim.charCodeAt(victim.length - 1).toString(16)}`;
+    const id = (await list(victim)).json.items[0].id as string;
+    const attempts = [
+      invoke(h.list, routes.listCredentials, { pathParameters: { project: victim }, rawPath: `/projects/${encoded}/docker-credentials` }),
+      invoke(h.add, routes.addCredential, {
+        pathParameters: { project: victim },
+        rawPath: `/projects/${encoded}/docker-credentials`,
+        body: { server: 'other.example.com', password: trackSecret(`attacker-${crypto.randomUUID()}`) },
+      }),
+      invoke(h.delete, routes.deleteCredential, { pathParameters: { project: victim, id }, rawPath: `/projects/${encoded}/docker-credentials/${id}` }),
+      invoke(h.list, routes.listCredentials, { pathParameters: { project: victim }, rawPath: `/projects/other/docker-credentials` }),
+    ];
+    for (const reply of await Promise.all(attempts)) {
+      expect(reply.status).toBe(400);
+      expect(reply.json.issues).toEqual([{ path: 'project', message: expect.stringContaining('percent-encoded') }]);
+    }
+    expect((await list(victim)).json.items.map((item: { id: string }) => item.id)).toEqual([id]);
+    // A stage or base-path prefix before the route's path is fine.
+    const staged = await invoke(h.list, routes.listCredentials, { pathParameters: { project: victim }, rawPath: `/prod/projects/${victim}/docker-credentials` });
+    expect(staged.status).toBe(200);
+  });
+
   it('treats nextToken as a cursor inside the request\'s project: a forged one never reaches another project', async () => {
     const [a, b] = [uniqueProject('a'), uniqueProject('b')];
     const ids = (project: string, reply: { json: { items: { id: string }[] } }) => reply.json.items.map((item) => item.id);
