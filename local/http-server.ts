@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
 import { rawPathParameters, type Route } from '../functions/contract/routes.ts';
@@ -28,6 +29,18 @@ const readCap = limits.maxBodyBytes * 4;
 // many handlers run at once and further requests wait their turn.
 export const maxConcurrentInvocations = 2 * availableParallelism();
 type Limiter = <T>(run: () => Promise<T>) => Promise<T>;
+
+// Unlike Lambda's classic one-at-a-time containers, this process interleaves invocations, and the
+// Powertools logger keeps per-invocation keys (request id, project) on one instance. Run the way
+// Lambda runs concurrent invocations in one environment (Lambda Managed Instances): with
+// AWS_LAMBDA_MAX_CONCURRENCY set, the runtime's InvokeStore is backed by AsyncLocalStorage and each
+// invocation runs inside its own context, where Powertools keeps that invocation's keys.
+async function invocationScope(): Promise<(requestId: string, invoke: () => Promise<APIGatewayProxyStructuredResultV2>) => Promise<APIGatewayProxyStructuredResultV2>> {
+  process.env['AWS_LAMBDA_MAX_CONCURRENCY'] = String(maxConcurrentInvocations);
+  const store = await InvokeStore.getInstanceAsync();
+  return (requestId, invoke) => store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, invoke);
+}
+type Scope = Awaited<ReturnType<typeof invocationScope>>;
 
 function createLimiter(max: number): Limiter {
   let running = 0;
@@ -110,7 +123,7 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): AP
   });
 }
 
-async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, scope: Scope, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   let match;
   try {
@@ -131,8 +144,10 @@ async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, re
     return sendJson(res, 413, { error: 'PayloadTooLarge', message: `The request body must be at most ${limits.maxBodyBytes} bytes.` }, { connection: 'close' });
   }
   const event = toEvent(req, url, match, body);
-  const result = await limit(() => match.bound.handler(event, lambdaContext(match.bound.route, event.requestContext.requestId)));
-  const headers: Record<string, string> = {};
+  const { requestId } = event.requestContext;
+  const result = await limit(() => scope(requestId, () => match.bound.handler(event, lambdaContext(match.bound.route, requestId))));
+  // API Gateway HTTP APIs name the request in every response; so does this server.
+  const headers: Record<string, string> = { 'apigw-requestid': requestId };
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
   res.writeHead(result.statusCode ?? 200, headers);
   res.end(result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
@@ -141,8 +156,9 @@ async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, re
 export async function startHttpServer(bound: readonly BoundRoute[], port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
   const router = createRouter(bound);
   const limit = createLimiter(maxConcurrentInvocations);
+  const scope = await invocationScope();
   const server = createServer((req, res) => {
-    serve(router, limit, req, res).catch(() => {
+    serve(router, limit, scope, req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'InternalError', message: 'The local server failed to run the handler.' });
       else res.end();
     });
