@@ -8,6 +8,7 @@ import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
 import { rawPathParameters, type Route } from '../functions/contract/routes.ts';
+import { healthRoute, type HealthCheck } from './health.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -123,8 +124,22 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer): AP
   });
 }
 
-async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, scope: Scope, req: IncomingMessage, res: ServerResponse): Promise<void> {
+interface LocalServer {
+  readonly router: ReturnType<typeof createRouter>;
+  readonly limit: Limiter;
+  readonly scope: Scope;
+  readonly health: HealthCheck;
+}
+
+async function serve({ router, limit, scope, health }: LocalServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === healthRoute.path) {
+    if (req.method !== healthRoute.method) {
+      return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use GET.` }, { allow: healthRoute.method });
+    }
+    const { statusCode, body } = await health();
+    return sendJson(res, statusCode, body, { 'cache-control': 'no-store' });
+  }
   let match;
   try {
     match = router(req.method ?? 'GET', url.pathname);
@@ -153,12 +168,15 @@ async function serve(router: ReturnType<typeof createRouter>, limit: Limiter, sc
   res.end(result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
 
-export async function startHttpServer(bound: readonly BoundRoute[], port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
-  const router = createRouter(bound);
-  const limit = createLimiter(maxConcurrentInvocations);
-  const scope = await invocationScope();
+export async function startHttpServer(
+  bound: readonly BoundRoute[],
+  health: HealthCheck,
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ server: Server; url: string }> {
+  const parts: LocalServer = { router: createRouter(bound), limit: createLimiter(maxConcurrentInvocations), scope: await invocationScope(), health };
   const server = createServer((req, res) => {
-    serve(router, limit, scope, req, res).catch(() => {
+    serve(parts, req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'InternalError', message: 'The local server failed to run the handler.' });
       else res.end();
     });
