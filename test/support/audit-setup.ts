@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { recordOutput } from './capture.ts';
 import { describeHit, findSecrets } from './secret-search.ts';
 
 declare module 'vitest' {
@@ -56,13 +57,7 @@ export function teardown(): void {
 
 function startCapture(dir: string): RunAudit {
   const audit: RunAudit = { dir, printed: [], projects: 0 };
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      audit.printed.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return write(chunk, ...rest);
-    }) as typeof stream.write;
-  }
+  recordOutput((text) => audit.printed.push(text));
   return audit;
 }
 

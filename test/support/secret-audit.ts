@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, inject } from 'vitest';
+import { recordOutput } from './capture.ts';
 import type { ProvidedStack } from './global-setup.ts';
 import { describeHit, findSecrets, secretForms } from './secret-search.ts';
 
@@ -26,13 +27,7 @@ const holder = globalThis as { __regcredCapture?: Capture };
 if (!holder.__regcredCapture) {
   const capture: Capture = { buffer: [] };
   holder.__regcredCapture = capture;
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      capture.buffer.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return write(chunk, ...rest);
-    }) as typeof stream.write;
-  }
+  recordOutput((text) => capture.buffer.push(text));
 }
 const capture = holder.__regcredCapture;
 capture.buffer = [];
