@@ -35,13 +35,22 @@ type Limiter = <T>(run: () => Promise<T>) => Promise<T>;
 // Powertools logger keeps per-invocation keys (request id, project) on one instance. Run the way
 // Lambda runs concurrent invocations in one environment (Lambda Managed Instances): with
 // AWS_LAMBDA_MAX_CONCURRENCY set, the runtime's InvokeStore is backed by AsyncLocalStorage and each
-// invocation runs inside its own context, where Powertools keeps that invocation's keys.
-async function invocationScope(): Promise<(requestId: string, invoke: () => Promise<APIGatewayProxyStructuredResultV2>) => Promise<APIGatewayProxyStructuredResultV2>> {
-  process.env['AWS_LAMBDA_MAX_CONCURRENCY'] = String(maxConcurrentInvocations);
-  const store = await InvokeStore.getInstanceAsync();
-  return (requestId, invoke) => store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, invoke);
+// invocation runs inside its own context, where Powertools keeps that invocation's keys. The store
+// is created once per process, by whoever asks first (the SDK asks on its first call), so call this
+// before any SDK call.
+let scopePromise: Promise<Scope> | undefined;
+export function invocationScope(): Promise<Scope> {
+  scopePromise ??= (async () => {
+    process.env['AWS_LAMBDA_MAX_CONCURRENCY'] = String(maxConcurrentInvocations);
+    const store = await InvokeStore.getInstanceAsync();
+    store.run({}, () => undefined);
+    if (store.hasContext()) throw new Error('The InvokeStore was created before AWS_LAMBDA_MAX_CONCURRENCY was set: log keys would mix.');
+    return (requestId, invoke) => store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, invoke);
+  })();
+  return scopePromise;
 }
-type Scope = Awaited<ReturnType<typeof invocationScope>>;
+type Scope = (requestId: string, invoke: () => Promise<APIGatewayProxyStructuredResultV2>) => Promise<APIGatewayProxyStructuredResultV2>;
+
 
 function createLimiter(max: number): Limiter {
   let running = 0;

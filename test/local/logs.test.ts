@@ -33,7 +33,8 @@ describe('the local server log under concurrent requests', () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine);
     for (const { project, requestId } of sent) {
-      const own = lines.filter((line) => line.message === 'request' && line.requestId === requestId);
+      // One access line each: 'request', or 'request failed' for a 503 when the full suite loads the box.
+      const own = lines.filter((line) => line.route !== undefined && line.requestId === requestId);
       expect(own, requestId).toHaveLength(1);
       expect(own[0]).toMatchObject({ project, function_request_id: requestId });
       const claimed = lines.filter((line) => line.project === project);
