@@ -101,6 +101,21 @@ describe('the HTTP API', () => {
     expect(((await response.json()) as { username: string }).username).toBe('ü😀');
   });
 
+  it('stores one key per registry however it is spelled: a second spelling is a 409 naming the first', async () => {
+    const target = uniqueProject('spell');
+    const first = await call('POST', credentials(target), { body: JSON.stringify({ server: 'http://[0:0:0:0:0:0:0:1]:05000/v2/', password }) });
+    expect(first.status).toBe(201);
+    expect(first.json.registry).toBe('[::1]:5000');
+    for (const server of ['[::1]:5000', '[0::1]:5000', 'https://[::0:1]:005000']) {
+      const again = await call('POST', credentials(target), { body: JSON.stringify({ server, password }) });
+      expect(again.status, server).toBe(409);
+      expect(again.json.existingId).toBe(first.json.id);
+    }
+    const hub = await call('POST', credentials(target), { body: JSON.stringify({ server: 'docker.io:443', password }) });
+    expect(hub.json.registry).toBe('docker.io');
+    expect((await call('POST', credentials(target), { body: JSON.stringify({ server: 'https://index.docker.io/v1/', password }) })).status).toBe(409);
+  });
+
   it('refuses a body over 16 KiB with 413', async () => {
     const reply = await call('POST', credentials(project), { body: JSON.stringify({ server: 'x.io', password, pad: 'x'.repeat(17 * 1024) }) });
     expect(reply.status).toBe(413);
