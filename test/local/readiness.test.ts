@@ -2,7 +2,7 @@
 // when the API works, /health says whether the dependencies answer, the data stays the owner's, and
 // a dead DynamoDB Local ends the program once and loudly.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +110,9 @@ describe('npm start on this machine', () => {
     const jar = join(dynamoDbLocalDir(), 'DynamoDBLocal.jar');
     execFileSync('javac', ['--release', '17', '-cp', jar, '-d', out, join(launcherDir, 'LoopbackDynamoDbLocal.java')]);
     const name = 'LoopbackDynamoDbLocal.class';
-    expect(readFileSync(join(out, name)).equals(readFileSync(join(launcherDir, name)))).toBe(true);
+    const compiled = readFileSync(join(out, name));
+    rmSync(out, { recursive: true, force: true });
+    expect(compiled.equals(readFileSync(join(launcherDir, name)))).toBe(true);
   });
 
   it(`answers ${healthRoute.method} ${healthRoute.path} with 200 {"status":"ok"}, other methods with 405`, async () => {
@@ -182,6 +184,7 @@ describe('npm start on this machine', () => {
       expect(await canConnect(port)).toBe(false);
     } finally {
       child.kill('SIGKILL');
+      rmSync(home, { recursive: true, force: true });
     }
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 // The CLI against a hostile or broken endpoint (a local server on 127.0.0.1 playing one): it never
 // follows a redirect, so the password is never re-sent elsewhere, and nothing the server says
 // reaches the terminal with escape sequences or other control characters in it.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,12 +38,15 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 };
 
+let configHome = '';
 beforeAll(() => {
-  process.env['XDG_CONFIG_HOME'] = mkdtempSync(join(tmpdir(), 'regcred-cli-hostile-'));
+  configHome = mkdtempSync(join(tmpdir(), 'regcred-cli-hostile-'));
+  process.env['XDG_CONFIG_HOME'] = configHome;
   delete process.env['REGCRED_ENDPOINT'];
 });
 afterAll(() => {
   for (const server of servers) server.close();
+  rmSync(configHome, { recursive: true, force: true });
 });
 
 describe('the CLI never follows redirects', () => {
