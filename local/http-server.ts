@@ -4,11 +4,11 @@ import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
-import { rawPathParameters, type Route } from '../functions/contract/routes.ts';
+import { notPercentEncoded, rawPathParameters, type Route } from '../functions/contract/routes.ts';
 import { healthRoute, type HealthCheck } from './health.ts';
+import { invocationScope, type Scope } from './invocation-scope.ts';
 import { apiGatewayEvent, lambdaContext } from './lambda-event.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -30,27 +30,6 @@ const readCap = limits.maxBodyBytes * 4;
 // many handlers run at once and further requests wait their turn.
 export const maxConcurrentInvocations = 2 * availableParallelism();
 type Limiter = <T>(run: () => Promise<T>) => Promise<T>;
-
-// Unlike Lambda's classic one-at-a-time containers, this process interleaves invocations, and the
-// Powertools logger keeps per-invocation keys (request id, project) on one instance. Run the way
-// Lambda runs concurrent invocations in one environment (Lambda Managed Instances): with
-// AWS_LAMBDA_MAX_CONCURRENCY set, the runtime's InvokeStore is backed by AsyncLocalStorage and each
-// invocation runs inside its own context, where Powertools keeps that invocation's keys. The store
-// is created once per process, by whoever asks first (the SDK asks on its first call), so call this
-// before any SDK call.
-let scopePromise: Promise<Scope> | undefined;
-export function invocationScope(): Promise<Scope> {
-  scopePromise ??= (async () => {
-    process.env['AWS_LAMBDA_MAX_CONCURRENCY'] = String(maxConcurrentInvocations);
-    const store = await InvokeStore.getInstanceAsync();
-    store.run({}, () => undefined);
-    if (store.hasContext()) throw new Error('The InvokeStore was created before AWS_LAMBDA_MAX_CONCURRENCY was set: log keys would mix.');
-    return (requestId, invoke) => store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, invoke);
-  })();
-  return scopePromise;
-}
-type Scope = (requestId: string, invoke: () => Promise<APIGatewayProxyStructuredResultV2>) => Promise<APIGatewayProxyStructuredResultV2>;
-
 
 function createLimiter(max: number): Limiter {
   let running = 0;
@@ -157,8 +136,8 @@ async function serve({ router, limit, scope, health }: LocalServer, req: Incomin
   }
   if (!match) return sendJson(res, 404, { error: 'NotFound', message: `No route for ${req.method} ${url.pathname}.` });
   if ('encoded' in match) {
-    const message = 'must be written as is in the path, not percent-encoded';
-    return sendJson(res, 400, { error: 'ValidationError', message: `Invalid request: ${match.encoded} ${message}.`, issues: [{ path: match.encoded, message }] });
+    const issue = { path: match.encoded, message: notPercentEncoded };
+    return sendJson(res, 400, { error: 'ValidationError', message: `Invalid request: ${issue.path} ${issue.message}.`, issues: [issue] });
   }
   if ('allowed' in match) {
     return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use ${match.allowed.join(', ')}.` }, { allow: match.allowed.join(', ') });
@@ -183,7 +162,7 @@ export async function startHttpServer(
   port: number,
   host = '127.0.0.1',
 ): Promise<{ server: Server; url: string }> {
-  const parts: LocalServer = { router: createRouter(bound), limit: createLimiter(maxConcurrentInvocations), scope: await invocationScope(), health };
+  const parts: LocalServer = { router: createRouter(bound), limit: createLimiter(maxConcurrentInvocations), scope: await invocationScope(maxConcurrentInvocations), health };
   const server = createServer((req, res) => {
     serve(parts, req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'InternalError', message: 'The local server failed to run the handler.' });

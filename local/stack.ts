@@ -8,7 +8,8 @@ import { envNames } from '../functions/contract/config.ts';
 import { routeList } from '../functions/contract/routes.ts';
 import { ensureTable, loopbackHost, startDynamoDbLocal } from './dynamodb-local.ts';
 import { healthCheck } from './health.ts';
-import { invocationScope, startHttpServer, type BoundRoute } from './http-server.ts';
+import { maxConcurrentInvocations, startHttpServer, type BoundRoute } from './http-server.ts';
+import { invocationScope } from './invocation-scope.ts';
 import { LocalKeyStore, startKmsServer } from './kms-server.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,7 +79,7 @@ export function readRunning(home: string): LocalStackInfo | undefined {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  await invocationScope(); // before any SDK call, see there
+  await invocationScope(maxConcurrentInvocations); // before any SDK call, see there
   const home = resolve(options.home ?? localDefaults.home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   chmodSync(home, 0o700); // mkdir's mode applies only when it creates the directory

@@ -67,6 +67,9 @@ export function expandPath(template: string, params: Record<string, string>): st
   });
 }
 
+/** Why a path parameter sent percent-encoded is refused (see functions/http/api-handler.ts). */
+export const notPercentEncoded = 'must be written as is in the path, not percent-encoded';
+
 const compiled = new Map<string, { readonly exact: RegExp; readonly suffix: RegExp; readonly names: readonly string[] }>();
 
 /**

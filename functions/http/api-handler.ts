@@ -7,7 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { limits } from '../contract/config.ts';
-import { rawPathParameters, type Route } from '../contract/routes.ts';
+import { notPercentEncoded, rawPathParameters, type Route } from '../contract/routes.ts';
 import { ValidationError } from '../core/errors.ts';
 import { logger } from './logger.ts';
 import { PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
@@ -42,7 +42,7 @@ function literalPath(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, C
       const { rawPath, pathParameters = {} } = request.event;
       const raw = rawPathParameters(route.path, rawPath ?? '', true);
       for (const [name, value] of Object.entries(pathParameters)) {
-        if (raw?.[name] !== value) throw ValidationError.field(name, 'must be written as is in the path, not percent-encoded');
+        if (raw?.[name] !== value) throw ValidationError.field(name, notPercentEncoded);
       }
     },
   };

@@ -68,18 +68,22 @@ function listeningSockets(root: number): { pid: number; address: string; port: n
 
 const portOf = (url: string) => Number(new URL(url).port);
 
+// Three consecutive free ports below the ephemeral range (32768+ on Linux), where ports picked with
+// PORT=0 by the parallel test files and other programs cannot take them between probe and use.
 async function freeBasePort(): Promise<number> {
   for (;;) {
-    const base = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
-    if (base > 65530) continue;
-    const taken = await Promise.all([1, 2].map((offset) => canConnect(base + offset)));
-    if (!taken.includes(true)) return base;
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const probes = await Promise.all([0, 1, 2].map((offset) => canListen(base + offset)));
+    if (probes.every(Boolean)) return base;
   }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 function canConnect(port: number): Promise<boolean> {
