@@ -1,12 +1,31 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: `unit` (test/unit, pure functions, no Java, about a second) and `stack` (everything
+// else, against the `npm start` stack its global setup starts). A project's global setup runs only
+// when some of its files are selected, so `npx vitest run test/unit/...` never starts Java. Both
+// share the run-wide secrets audit (audit-setup.ts) and the per-file one (secret-audit.ts).
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/secret-audit.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          globalSetup: ['test/support/audit-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'stack',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**'],
+          globalSetup: ['test/support/audit-setup.ts', 'test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

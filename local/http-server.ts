@@ -6,7 +6,9 @@ import { availableParallelism } from 'node:os';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
 import { openApiJson } from '../functions/contract/openapi.ts';
-import type { Route } from '../functions/contract/routes.ts';
+import { notPercentEncoded, rawPathParameters, type Route } from '../functions/contract/routes.ts';
+import { healthRoute, type HealthCheck } from './health.ts';
+import { invocationScope, type Scope } from './invocation-scope.ts';
 import { apiGatewayEvent, lambdaContext, unsignedCaller, type IamCaller } from './lambda-event.ts';
 import { verifyLocalSignature, type VerifySignature } from './sigv4-verifier.ts';
 
@@ -51,28 +53,20 @@ interface Match {
   readonly pathParameters: Record<string, string>;
 }
 
-function compile(path: string): { regex: RegExp; names: string[] } {
-  const names: string[] = [];
-  const pattern = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
-  return { regex: new RegExp(`^${pattern}$`), names };
-}
-
+/** Matches a request to a route. A parameter sent percent-encoded is refused, as the handlers do. */
 export function createRouter(bound: readonly BoundRoute[]) {
-  const compiled = bound.map((b) => ({ bound: b, ...compile(b.route.path) }));
-  return (method: string, path: string): Match | { allowed: string[] } | undefined => {
+  return (method: string, path: string): Match | { allowed: string[] } | { encoded: string } | undefined => {
     const allowed: string[] = [];
-    for (const { bound: b, regex, names } of compiled) {
-      const found = regex.exec(path);
-      if (!found) continue;
+    for (const b of bound) {
+      const raw = rawPathParameters(b.route.path, path);
+      if (!raw) continue;
       if (b.route.method !== method) {
         allowed.push(b.route.method);
         continue;
       }
-      const pathParameters = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1] ?? '')]));
-      return { bound: b, pathParameters };
+      const pathParameters = Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, decodeURIComponent(value)]));
+      const encoded = Object.keys(raw).find((name) => raw[name] !== pathParameters[name]);
+      return encoded ? { encoded } : { bound: b, pathParameters };
     }
     return allowed.length > 0 ? { allowed } : undefined;
   };
@@ -118,17 +112,26 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, cal
 export const openApiPath = '/openapi.json';
 let openApi: string | undefined;
 
-interface Serving {
+interface LocalServer {
   readonly router: ReturnType<typeof createRouter>;
   readonly limit: Limiter;
+  readonly scope: Scope;
+  readonly health: HealthCheck;
   readonly verify: VerifySignature;
 }
 
-async function serve({ router, limit, verify }: Serving, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve({ router, limit, scope, health, verify }: LocalServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'GET' && url.pathname === openApiPath) {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     return void res.end((openApi ??= openApiJson()));
+  }
+  if (url.pathname === healthRoute.path) {
+    if (req.method !== healthRoute.method) {
+      return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use GET.` }, { allow: healthRoute.method });
+    }
+    const { statusCode, body } = await health();
+    return sendJson(res, statusCode, body, { 'cache-control': 'no-store' });
   }
   let match;
   try {
@@ -137,6 +140,10 @@ async function serve({ router, limit, verify }: Serving, req: IncomingMessage, r
     return sendJson(res, 400, { error: 'ValidationError', message: 'The request path is not validly percent-encoded.' });
   }
   if (!match) return sendJson(res, 404, { error: 'NotFound', message: `No route for ${req.method} ${url.pathname}.` });
+  if ('encoded' in match) {
+    const issue = { path: match.encoded, message: notPercentEncoded };
+    return sendJson(res, 400, { error: 'ValidationError', message: `Invalid request: ${issue.path} ${issue.message}.`, issues: [issue] });
+  }
   if ('allowed' in match) {
     return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use ${match.allowed.join(', ')}.` }, { allow: match.allowed.join(', ') });
   }
@@ -147,8 +154,10 @@ async function serve({ router, limit, verify }: Serving, req: IncomingMessage, r
   const verdict = await verify({ method: req.method ?? 'GET', target: req.url ?? '/', headers: req.headers, body });
   if (!verdict.ok) return sendJson(res, 403, { message: verdict.message }, { 'x-amzn-errortype': verdict.errorType });
   const event = toEvent(req, url, match, body, verdict.caller ?? unsignedCaller);
-  const result = await limit(() => match.bound.handler(event, lambdaContext(match.bound.route, event.requestContext.requestId)));
-  const headers: Record<string, string> = {};
+  const { requestId } = event.requestContext;
+  const result = await limit(() => scope(requestId, () => match.bound.handler(event, lambdaContext(match.bound.route, requestId))));
+  // API Gateway HTTP APIs name the request in every response; so does this server.
+  const headers: Record<string, string> = { 'apigw-requestid': requestId };
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
   res.writeHead(result.statusCode ?? 200, headers);
   res.end(result.body === undefined ? undefined : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
@@ -157,13 +166,15 @@ async function serve({ router, limit, verify }: Serving, req: IncomingMessage, r
 /** `verify` checks SigV4 signatures as API Gateway's IAM authorisation would (sigv4-verifier.ts). */
 export async function startHttpServer(
   bound: readonly BoundRoute[],
+  health: HealthCheck,
   port: number,
   host = '127.0.0.1',
   verify: VerifySignature = verifyLocalSignature,
 ): Promise<{ server: Server; url: string }> {
-  const serving: Serving = { router: createRouter(bound), limit: createLimiter(maxConcurrentInvocations), verify };
+  const scope = await invocationScope(maxConcurrentInvocations);
+  const parts: LocalServer = { router: createRouter(bound), limit: createLimiter(maxConcurrentInvocations), scope, health, verify };
   const server = createServer((req, res) => {
-    serve(serving, req, res).catch(() => {
+    serve(parts, req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'InternalError', message: 'The local server failed to run the handler.' });
       else res.end();
     });

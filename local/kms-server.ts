@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 
 export const localAccount = '000000000000';
 const maxPlaintextBytes = 4096;
+/** Far above any real request (a 4 KiB plaintext is under 6 KiB of JSON); bounds memory. */
+export const maxKmsRequestBytes = 64 * 1024;
 const formatVersion = 1;
 
 interface KeyFile {
@@ -39,8 +41,8 @@ export class LocalKeyStore {
 
   /** Makes sure an alias (e.g. alias/regcred) points at a key, creating the key material once. */
   ensureAlias(alias: string): string {
-    const existing = this.data.aliases[alias];
-    if (existing && this.data.keys[existing]) return this.arn(existing);
+    const existing = own(this.data.aliases, alias);
+    if (existing && own(this.data.keys, existing)) return this.arn(existing);
     const keyId = randomUUID();
     this.data.keys[keyId] = randomBytes(32).toString('base64');
     this.data.aliases[alias] = keyId;
@@ -56,8 +58,8 @@ export class LocalKeyStore {
   resolve(reference: unknown): { keyId: string; material: Buffer } {
     if (typeof reference !== 'string' || reference === '') throw new KmsError('ValidationException', 'KeyId is required');
     const alias = /^(?:arn:aws:kms:[^:]*:[^:]*:)?(alias\/.+)$/.exec(reference)?.[1];
-    const keyId = alias ? this.data.aliases[alias] : /([0-9a-f-]{36})$/.exec(reference)?.[1];
-    const material = keyId ? this.data.keys[keyId] : undefined;
+    const keyId = alias ? own(this.data.aliases, alias) : /([0-9a-f-]{36})$/.exec(reference)?.[1];
+    const material = keyId ? own(this.data.keys, keyId) : undefined;
     if (!keyId || !material) throw new KmsError('NotFoundException', `Key '${reference}' does not exist`);
     return { keyId, material: Buffer.from(material, 'base64') };
   }
@@ -76,7 +78,7 @@ export class LocalKeyStore {
     const invalid = new KmsError('InvalidCiphertextException', 'The ciphertext is invalid or its encryption context does not match');
     if (blob.length < 1 + 36 + 12 + 16 || blob[0] !== formatVersion) throw invalid;
     const keyId = blob.subarray(1, 37).toString('ascii');
-    const material = this.data.keys[keyId];
+    const material = own(this.data.keys, keyId);
     if (!material) throw invalid;
     if (expectedKey !== undefined && this.resolve(expectedKey).keyId !== keyId) {
       throw new KmsError('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext');
@@ -92,6 +94,11 @@ export class LocalKeyStore {
   }
 }
 
+// Key ids and aliases come from requests: only the store's own entries count, never inherited ones.
+function own(record: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 // The key id and the context, canonically ordered, are authenticated but not encrypted.
 function aad(keyId: string, context: Record<string, string>): Buffer {
   const ordered = Object.keys(context)
@@ -102,7 +109,8 @@ function aad(keyId: string, context: Record<string, string>): Buffer {
 
 type Operation = (store: LocalKeyStore, input: Record<string, unknown>) => Record<string, unknown>;
 
-const operations: Record<string, Operation> = {
+// A Map, not an object: only these names dispatch, never inherited ones such as `constructor`.
+const operations = new Map<string, Operation>(Object.entries({
   Encrypt(store, input) {
     const plaintext = base64Field(input, 'Plaintext');
     if (plaintext.length < 1 || plaintext.length > maxPlaintextBytes) {
@@ -132,7 +140,7 @@ const operations: Record<string, Operation> = {
       },
     };
   },
-};
+} satisfies Record<string, Operation>));
 
 function base64Field(input: Record<string, unknown>, name: string): Buffer {
   const value = input[name];
@@ -155,16 +163,16 @@ function contextField(input: Record<string, unknown>): Record<string, string> {
 
 async function handle(store: LocalKeyStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const send = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
+    // After a refused oversized body the rest of it is never read: close rather than reuse the socket.
+    const close = status === 413 ? { connection: 'close' } : {};
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), ...close });
     res.end(JSON.stringify(body));
   };
   try {
     const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith('TrentService.') ? operations[target.slice('TrentService.'.length)] : undefined;
-    if (req.method !== 'POST' || !operation) throw new KmsError('UnknownOperationException', `Unsupported operation ${target}`);
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const operation = target.startsWith('TrentService.') ? operations.get(target.slice('TrentService.'.length)) : undefined;
+    if (req.method !== 'POST' || !operation) throw new KmsError('UnknownOperationException', 'Unsupported operation');
+    const text = await readCapped(req);
     let input: unknown;
     try {
       input = text === '' ? {} : JSON.parse(text);
@@ -177,6 +185,19 @@ async function handle(store: LocalKeyStore, req: IncomingMessage, res: ServerRes
     const kmsError = error instanceof KmsError ? error : new KmsError('KMSInternalException', 'Internal error', 500);
     send(kmsError.status, { __type: kmsError.type, message: kmsError.message });
   }
+}
+
+async function readCapped(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxKmsRequestBytes) {
+      throw new KmsError('ValidationException', `The request body must be at most ${maxKmsRequestBytes} bytes`, 413);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function startKmsServer(store: LocalKeyStore, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {

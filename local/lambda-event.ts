@@ -1,6 +1,7 @@
 // API Gateway HTTP API (payload v2) events and Lambda contexts, as AWS hands them to a handler. The
 // local server, the tests and the bench all invoke the handlers through these; test/unit/lambda-event
 // checks them against Powertools' schema of the payload and AWS's documented events.
+import { isUtf8 } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { expandPath, type Route } from '../functions/contract/routes.ts';
@@ -72,7 +73,9 @@ function joined(pairs: Iterable<[string, string]>): Record<string, string> {
 
 function encodeBody(body: string | Uint8Array | undefined, contentType: string | undefined) {
   if (body === undefined || body.length === 0) return { isBase64Encoded: false };
-  if (textual.test(contentType ?? '')) return { body: typeof body === 'string' ? body : Buffer.from(body).toString('utf8'), isBase64Encoded: false };
+  // Text stays text; bytes that are not UTF-8 go as base64 so the handler sees them as sent (decoding
+  // them here would replace them with U+FFFD before anyone could refuse them).
+  if (textual.test(contentType ?? '') && (typeof body === 'string' || isUtf8(body))) return { body: typeof body === 'string' ? body : Buffer.from(body).toString('utf8'), isBase64Encoded: false };
   return { body: Buffer.from(body).toString('base64'), isBase64Encoded: true };
 }
 

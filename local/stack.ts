@@ -1,13 +1,15 @@
 // The embedded default: DynamoDB Local, the local KMS endpoint and the HTTP API, on this machine,
 // with the handlers reaching both through the normal SDK clients (endpoint overrides only).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { envNames } from '../functions/contract/config.ts';
 import { routeList } from '../functions/contract/routes.ts';
-import { ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
-import { startHttpServer, type BoundRoute } from './http-server.ts';
+import { ensureTable, loopbackHost, startDynamoDbLocal } from './dynamodb-local.ts';
+import { healthCheck } from './health.ts';
+import { maxConcurrentInvocations, startHttpServer, type BoundRoute } from './http-server.ts';
+import { invocationScope } from './invocation-scope.ts';
 import { LocalKeyStore, startKmsServer } from './kms-server.ts';
 import { localCredentials, localRegion } from './sigv4-verifier.ts';
 
@@ -24,6 +26,8 @@ export interface LocalStackOptions {
   readonly home?: string;
   /** API port; the KMS endpoint takes port + 1 and DynamoDB Local port + 2. 0 picks free ports. */
   readonly port?: number;
+  /** Called once if a dependency dies while the stack runs (DynamoDB Local's Java exiting). */
+  readonly onFailure?: (message: string) => void;
 }
 
 export interface LocalStackInfo {
@@ -75,8 +79,10 @@ export function readRunning(home: string): LocalStackInfo | undefined {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  await invocationScope(maxConcurrentInvocations); // before any SDK call, see there
   const home = resolve(options.home ?? localDefaults.home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  chmodSync(home, 0o700); // mkdir's mode applies only when it creates the directory
   takeLock(home);
   const cleanup: Array<() => Promise<void> | void> = [() => rmSync(lockFile(home), { force: true })];
   const stop = async () => {
@@ -86,27 +92,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const [apiPort, kmsPort, dynamoPort] = await choosePorts(options.port ?? localDefaults.port);
     const keys = new LocalKeyStore(join(home, 'kms-keys.json'), localDefaults.region);
     keys.ensureAlias(localDefaults.keyAlias);
+    ownerOnly(home);
 
-    const env = localEnvironment(`http://127.0.0.1:${dynamoPort}`, `http://127.0.0.1:${kmsPort}`);
+    // Dependencies first: the API port opens only once the table and the key answer, so whatever
+    // waits for the port can use the API at once.
+    const kms = await startKmsServer(keys, kmsPort, loopbackHost).catch(portError(kmsPort, 'PORT (+1, for KMS)'));
+    cleanup.push(() => new Promise<void>((done) => kms.server.close(() => done())));
+    const dynamo = await startDynamoDbLocal(join(home, 'dynamodb'), dynamoPort);
+    cleanup.push(() => dynamo.stop());
+    await ensureTable(dynamo.endpoint, localDefaults.tableName);
+    ownerOnly(join(home, 'dynamodb'));
+
+    const env = localEnvironment(dynamo.endpoint, kms.url);
     delete process.env['AWS_PROFILE'];
     Object.assign(process.env, env);
-
     const bound: BoundRoute[] = await Promise.all(
       routeList.map(async (route) => {
         const module = (await import(pathToFileURL(join(repoRoot, route.entry)).href)) as { handler: BoundRoute['handler'] };
         return { route, handler: module.handler };
       }),
     );
-    const http = await startHttpServer(bound, apiPort).catch(portError(apiPort, 'PORT'));
+    const health = healthCheck({
+      region: localDefaults.region,
+      dynamoDbEndpoint: dynamo.endpoint,
+      kmsEndpoint: kms.url,
+      tableName: localDefaults.tableName,
+      keyId: localDefaults.keyAlias,
+    });
+    const http = await startHttpServer(bound, health, apiPort, loopbackHost).catch(portError(apiPort, 'PORT'));
     cleanup.push(() => new Promise<void>((done) => http.server.close(() => done())));
     http.server.closeIdleConnections();
-
-    const kms = await startKmsServer(keys, kmsPort).catch(portError(kmsPort, 'PORT (+1, for KMS)'));
-    cleanup.push(() => new Promise<void>((done) => kms.server.close(() => done())));
-
-    const dynamo = await startDynamoDbLocal(join(home, 'dynamodb'), dynamoPort);
-    cleanup.push(() => dynamo.stop());
-    await ensureTable(dynamo.endpoint, localDefaults.tableName);
+    dynamo.onUnexpectedExit((how) => options.onFailure?.(`DynamoDB Local (Java) stopped unexpectedly (${how}).`));
 
     const info: LocalStackInfo = {
       pid: process.pid,
@@ -117,7 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       keyId: localDefaults.keyAlias,
       region: localDefaults.region,
     };
-    writeFileSync(lockFile(home), JSON.stringify(info, null, 2), { mode: 0o600 });
+    writeLock(home, info);
     return {
       ...info,
       env,
@@ -132,13 +148,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
+/** The data directory and every file in it: the owner's only, also when they existed before. */
+function ownerOnly(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isFile()) chmodSync(join(dir, entry.name), 0o600);
+  }
+}
+
+function writeLock(home: string, content: unknown): void {
+  writeFileSync(lockFile(home), JSON.stringify(content, null, 2), { mode: 0o600 });
+  chmodSync(lockFile(home), 0o600);
+}
+
 function takeLock(home: string): void {
   const running = readRunning(home);
   if (running) {
     const where = running.apiUrl ? ` at ${running.apiUrl}` : '';
     throw new AlreadyRunningError(`regcred is already running${where} (pid ${running.pid}, data in ${home}). Stop it with Ctrl-C first.`);
   }
-  writeFileSync(lockFile(home), JSON.stringify({ pid: process.pid }), { mode: 0o600 });
+  writeLock(home, { pid: process.pid });
 }
 
 async function choosePorts(port: number): Promise<[number, number, number]> {
@@ -154,7 +183,7 @@ function listenOnFreePort(): Promise<ReturnType<typeof createServer>> {
   return new Promise((done, fail) => {
     const probe = createServer();
     probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => done(probe));
+    probe.listen(0, loopbackHost, () => done(probe));
   });
 }
 

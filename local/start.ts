@@ -1,6 +1,6 @@
 // `npm start`: the whole API on this machine, no AWS account needed.
 import { openApiPath } from './http-server.ts';
-import { AlreadyRunningError, localDefaults, startLocalStack } from './stack.ts';
+import { AlreadyRunningError, localDefaults, startLocalStack, type LocalStack } from './stack.ts';
 
 const port = process.env['PORT'] === undefined ? localDefaults.port : Number(process.env['PORT']);
 if (!Number.isInteger(port) || port < 0 || port > 65533) {
@@ -8,8 +8,20 @@ if (!Number.isInteger(port) || port < 0 || port > 65533) {
   process.exit(2);
 }
 
+let stopping = false;
+let stack: LocalStack | undefined;
 try {
-  const stack = await startLocalStack({ home: process.env['REGCRED_HOME'] ?? localDefaults.home, port });
+  stack = await startLocalStack({
+    home: process.env['REGCRED_HOME'] ?? localDefaults.home,
+    port,
+    // Better to stop, once and loudly, than to answer 503 for ever without DynamoDB.
+    onFailure: (message) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`regcred: ${message} Stopping; run npm start again.`);
+      void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+    },
+  });
   const url = `${stack.apiUrl}/projects/demo/docker-credentials`;
   console.log(`
 regcred is running (local mode: DynamoDB Local + local KMS, no AWS account).
@@ -25,12 +37,11 @@ Try it:
 
 Press Ctrl-C to stop.
 `);
-  let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping regcred...`);
-    await stack.stop();
+    await stack?.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

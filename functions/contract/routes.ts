@@ -66,3 +66,28 @@ export function expandPath(template: string, params: Record<string, string>): st
     return encodeURIComponent(value);
   });
 }
+
+/** Why a path parameter sent percent-encoded is refused (see functions/http/api-handler.ts). */
+export const notPercentEncoded = 'must be written as is in the path, not percent-encoded';
+
+const compiled = new Map<string, { readonly exact: RegExp; readonly suffix: RegExp; readonly names: readonly string[] }>();
+
+/**
+ * The raw values, still percent-encoded, of a template's parameters in a request path, or undefined
+ * when the path does not match. `prefixed` lets the path start with more segments (a stage or an API
+ * mapping's base path, as API Gateway's rawPath may carry).
+ */
+export function rawPathParameters(template: string, path: string, prefixed = false): Record<string, string> | undefined {
+  let entry = compiled.get(template);
+  if (!entry) {
+    const names: string[] = [];
+    const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    entry = { exact: new RegExp(`^${pattern}$`), suffix: new RegExp(`${pattern}$`), names };
+    compiled.set(template, entry);
+  }
+  const found = (prefixed ? entry.suffix : entry.exact).exec(path);
+  return found ? Object.fromEntries(entry.names.map((name, i) => [name, found[i + 1] ?? ''])) : undefined;
+}

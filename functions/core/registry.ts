@@ -1,5 +1,9 @@
 // Turns the server a user types into the canonical registry key credentials are matched by.
-// Rules: ../shared/reference/registries.md (docker config keys, kubelet path prefixes).
+// Rules: ../shared/reference/registries.md (docker config keys, kubelet path prefixes). Two
+// spellings of one registry give one key: IPv6 literals in RFC 5952 form (`[::1]`), ports without
+// leading zeros, and no `:443`, the HTTPS port docker and containerd use when none is given (so
+// `docker.io:443` is `docker.io`). `:80` stays: docker reaches a registry on 80 only as an
+// insecure (plain HTTP) fallback, so `host:80` need not be the registry `host` names.
 
 export const dockerHubRegistry = 'docker.io';
 const dockerHubAliases = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
@@ -7,7 +11,7 @@ const dockerHubAliases = new Set(['docker.io', 'index.docker.io', 'registry-1.do
 const maxServerLength = 255;
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const ipv6 = /^\[[0-9a-f:.]+\]$/i;
+const defaultHttpsPort = 443;
 // A distribution path component (lowercased first).
 const pathComponent = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 
@@ -45,22 +49,31 @@ export function parseServer(input: string): ServerParse {
 
 function parseAuthority(authority: string): ServerParse {
   const match = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority);
-  const host = (match?.[1] ?? '').toLowerCase();
+  const written = (match?.[1] ?? '').toLowerCase();
+  const host = written.startsWith('[') ? canonicalIpv6(written) : written;
   const port = match?.[2];
+  if (host === undefined) return fail('has an invalid IPv6 address');
   if (!isHost(host)) return fail('has an invalid host name');
-  if (port !== undefined && !isPort(port)) return fail('has an invalid port');
-  return { ok: true, registry: port === undefined ? host : `${host}:${port}` };
+  if (port === undefined) return { ok: true, registry: host };
+  if (!/^\d{1,8}$/.test(port) || Number(port) < 1 || Number(port) > 65535) return fail('has an invalid port');
+  return { ok: true, registry: Number(port) === defaultHttpsPort ? host : `${host}:${Number(port)}` };
+}
+
+/** `[0:0::1]` -> `[::1]` (RFC 5952, as the WHATWG URL parser serialises it); undefined if invalid. */
+function canonicalIpv6(literal: string): string | undefined {
+  if (!/^\[[0-9a-f:.]+\]$/.test(literal)) return undefined;
+  try {
+    return new URL(`http://${literal}/`).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 function isHost(host: string): boolean {
-  if (ipv6.test(host)) return true;
+  if (host.startsWith('[')) return true;
   if (/^[\d.]+$/.test(host)) return ipv4.test(host);
   if (host.length === 0 || host.length > 253) return false;
   return host.split('.').every((label) => dnsLabel.test(label));
-}
-
-function isPort(port: string): boolean {
-  return /^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
 }
 
 function fail(reason: string): ServerParse {

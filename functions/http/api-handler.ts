@@ -7,11 +7,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { limits } from '../contract/config.ts';
-import type { Route } from '../contract/routes.ts';
+import { notPercentEncoded, rawPathParameters, type Route } from '../contract/routes.ts';
 import { ValidationError } from '../core/errors.ts';
 import { logger } from './logger.ts';
 import { PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
 import { errorResponse, type HttpResult } from './responses.ts';
+import { assertWellFormed, decodeUtf8 } from './utf8.ts';
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 type Request = middy.Request<ApiEvent, HttpResult, Error, Context>;
@@ -21,14 +22,30 @@ export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<Ht
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(accessLogAndErrors(route))
     .use(httpHeaderNormalizer())
+    .use(literalPath(route))
     .use(bodyGuard(route));
-  if (route.hasBody) stack.use(httpJsonBodyParser({ disableContentTypeCheck: true }));
+  if (route.hasBody) stack.use(httpJsonBodyParser({ disableContentTypeCheck: true })).use(wellFormedBody);
   return stack.handler(handle);
 }
 
 /** Parses a value with a schema; a failure becomes a 400 naming each field. */
 export function parse<T extends z.ZodMiniType>(schema: T, value: unknown): z.output<T> {
   return schema.parse(value);
+}
+
+// IAM authorises the path as sent, the function acts on the decoded parameters: `/projects/proj%62/`
+// would act on `projb` past a policy that names `projb`. A project is a DNS label and an id a UUID,
+// so neither ever needs encoding: a path whose raw segment differs from the parameter is refused.
+function literalPath(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
+  return {
+    before: (request: Request) => {
+      const { rawPath, pathParameters = {} } = request.event;
+      const raw = rawPathParameters(route.path, rawPath ?? '', true);
+      for (const [name, value] of Object.entries(pathParameters)) {
+        if (raw?.[name] !== value) throw ValidationError.field(name, notPercentEncoded);
+      }
+    },
+  };
 }
 
 const jsonContentType = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -45,9 +62,18 @@ function bodyGuard(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Con
         throw ValidationError.field('content-type', 'must be application/json');
       }
       if (size === 0) throw ValidationError.field('body', 'is required: a JSON object');
+      // Decoded here, not by the JSON parser (which would turn invalid bytes into U+FFFD).
+      if (isBase64Encoded) {
+        request.event.body = decodeUtf8(Buffer.from(raw, 'base64'));
+        request.event.isBase64Encoded = false;
+      }
     },
   };
 }
+
+const wellFormedBody: MiddlewareObj<ApiEvent, HttpResult, Error, Context> = {
+  before: (request: Request) => assertWellFormed(request.event.body),
+};
 
 function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
   const started = new WeakMap<object, number>();

@@ -45,6 +45,8 @@ describe('the HTTP API', () => {
     ['invalid project', 'POST', '/projects/Bad_Project/docker-credentials', JSON.stringify(good), undefined, 400, 'project'],
     ['project path traversal', 'GET', '/projects/..%2F..%2Fetc/docker-credentials', undefined, undefined, 400, 'project'],
     ['id not a UUID', 'DELETE', `${credentials(project)}/not-a-uuid`, undefined, undefined, 400, 'id'],
+    ['percent-encoded project', 'GET', '/projects/http-bad-inpu%74/docker-credentials', undefined, undefined, 400, 'project'],
+    ['percent-encoded id', 'DELETE', `${credentials(project)}/%30193c2a4-5b6e-7c8d-9e0f-112233445566`, undefined, undefined, 400, 'id'],
     ['id path traversal', 'DELETE', `${credentials(project)}/..%2F..`, undefined, undefined, 400, 'id'],
     ['limit 0', 'GET', `${credentials(project)}?limit=0`, undefined, undefined, 400, 'limit'],
     ['limit 101', 'GET', `${credentials(project)}?limit=101`, undefined, undefined, 400, 'limit'],
@@ -74,6 +76,46 @@ describe('the HTTP API', () => {
     expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
     expect(reply.json).toMatchObject({ error: 'ValidationError', message: expect.stringContaining(field) });
     expect(reply.json.issues.map((i: { path: string }) => i.path)).toContain(field);
+  });
+
+  it.each([
+    ['invalid UTF-8 bytes in the password', 'password', Buffer.concat([Buffer.from(`{"server":"x.io","password":"${password}`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])],
+    ['a truncated UTF-8 sequence in the username', 'username', Buffer.concat([Buffer.from(`{"server":"x.io","password":"${password}","username":"me`), Buffer.from([0xe2, 0x82]), Buffer.from('"}')])],
+    ['an encoded surrogate (CESU-8) in the password', 'password', Buffer.concat([Buffer.from(`{"server":"x.io","password":"${password}`), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])],
+    ['an unpaired high surrogate escape in the password', 'password', Buffer.from(`{"server":"x.io","password":"${password}\\ud800"}`)],
+    ['an unpaired low surrogate escape in the email', 'email', Buffer.from(`{"server":"x.io","password":"${password}","email":"\\udc00@example.com"}`)],
+  ])('refuses %s with a 400 naming %s, and stores nothing', async (_, field, body) => {
+    const target = uniqueProject('utf8');
+    const response = await fetch(`${apiUrl}${credentials(target)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const reply = (await response.json()) as { error: string; issues: { path: string; message: string }[] };
+    expect(response.status).toBe(400);
+    expect(reply.error).toBe('ValidationError');
+    expect(reply.issues).toContainEqual({ path: field, message: expect.stringContaining('UTF-8') });
+    expect(JSON.stringify(reply)).not.toContain(password);
+    expect((await call('GET', credentials(target))).json.items).toEqual([]);
+  });
+
+  it('accepts valid multi-byte UTF-8 and escaped surrogate pairs unchanged', async () => {
+    const target = uniqueProject('utf8');
+    const body = Buffer.from(`{"server":"x.io","password":"${password}-é€😀","username":"ü\\ud83d\\ude00"}`);
+    const response = await fetch(`${apiUrl}${credentials(target)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { username: string }).username).toBe('ü😀');
+  });
+
+  it('stores one key per registry however it is spelled: a second spelling is a 409 naming the first', async () => {
+    const target = uniqueProject('spell');
+    const first = await call('POST', credentials(target), { body: JSON.stringify({ server: 'http://[0:0:0:0:0:0:0:1]:05000/v2/', password }) });
+    expect(first.status).toBe(201);
+    expect(first.json.registry).toBe('[::1]:5000');
+    for (const server of ['[::1]:5000', '[0::1]:5000', 'https://[::0:1]:005000']) {
+      const again = await call('POST', credentials(target), { body: JSON.stringify({ server, password }) });
+      expect(again.status, server).toBe(409);
+      expect(again.json.existingId).toBe(first.json.id);
+    }
+    const hub = await call('POST', credentials(target), { body: JSON.stringify({ server: 'docker.io:443', password }) });
+    expect(hub.json.registry).toBe('docker.io');
+    expect((await call('POST', credentials(target), { body: JSON.stringify({ server: 'https://index.docker.io/v1/', password }) })).status).toBe(409);
   });
 
   it('refuses a body over 16 KiB with 413', async () => {

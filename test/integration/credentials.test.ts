@@ -142,26 +142,59 @@ describe('project isolation', () => {
     expect((await list(a)).json.items).toHaveLength(1);
   });
 
-  it('rejects a nextToken that was tampered with or issued for another project', async () => {
-    const [a, b] = [uniqueProject('a'), uniqueProject('b')];
-    for (const server of ['one.example.com', 'two.example.com', 'three.example.com']) {
-      expect((await add(a, { server, password: trackSecret('token-test-password') })).status).toBe(201);
+  it('refuses a path whose raw project segment is not the project acted on (IAM authorises the raw path)', async () => {
+    const victim = uniqueProject('victim');
+    expect((await add(victim, { server: 'victim.example.com', password: trackSecret(`victim-${crypto.randomUUID()}`) })).status).toBe(201);
+    const encoded = `${victim.slice(0, -1)}%${victim.charCodeAt(victim.length - 1).toString(16)}`;
+    const id = (await list(victim)).json.items[0].id as string;
+    const attempts = [
+      invoke(h.list, routes.listCredentials, { pathParameters: { project: victim }, rawPath: `/projects/${encoded}/docker-credentials` }),
+      invoke(h.add, routes.addCredential, {
+        pathParameters: { project: victim },
+        rawPath: `/projects/${encoded}/docker-credentials`,
+        body: { server: 'other.example.com', password: trackSecret(`attacker-${crypto.randomUUID()}`) },
+      }),
+      invoke(h.delete, routes.deleteCredential, { pathParameters: { project: victim, id }, rawPath: `/projects/${encoded}/docker-credentials/${id}` }),
+      invoke(h.list, routes.listCredentials, { pathParameters: { project: victim }, rawPath: `/projects/other/docker-credentials` }),
+    ];
+    for (const reply of await Promise.all(attempts)) {
+      expect(reply.status).toBe(400);
+      expect(reply.json.issues).toEqual([{ path: 'project', message: expect.stringContaining('percent-encoded') }]);
     }
+    expect((await list(victim)).json.items.map((item: { id: string }) => item.id)).toEqual([id]);
+    // A stage or base-path prefix before the route's path is fine.
+    const staged = await invoke(h.list, routes.listCredentials, { pathParameters: { project: victim }, rawPath: `/prod/projects/${victim}/docker-credentials` });
+    expect(staged.status).toBe(200);
+  });
+
+  it('treats nextToken as a cursor inside the request\'s project: a forged one never reaches another project', async () => {
+    const [a, b] = [uniqueProject('a'), uniqueProject('b')];
+    const ids = (project: string, reply: { json: { items: { id: string }[] } }) => reply.json.items.map((item) => item.id);
+    for (const project of [a, b]) {
+      for (const server of ['one.example.com', 'two.example.com', 'three.example.com']) {
+        expect((await add(project, { server, password: trackSecret('token-test-password') })).status).toBe(201);
+      }
+    }
+    const all = { [a]: ids(a, await list(a)), [b]: ids(b, await list(b)) };
     const first = await list(a, { limit: '1' });
     const token: string = first.json.nextToken;
-    expect(token).toEqual(expect.any(String));
-    expect((await list(a, { limit: '1', nextToken: token })).status).toBe(200);
+    expect(ids(a, await list(a, { limit: '1', nextToken: token }))).toEqual([all[a]?.[1]]);
 
-    const flipped = token.slice(0, 5) + (token[5] === 'A' ? 'B' : 'A') + token.slice(6);
-    const payload = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString());
-    const forged = `${Buffer.from(JSON.stringify({ ...payload, p: b })).toString('base64url')}.${token.split('.')[1]}`;
-    for (const bad of [flipped, forged, `${token}x`, 'not-a-token', token.split('.')[0] ?? '']) {
+    // Anyone can write a token (it is not signed); one naming project b and an id of project a
+    // still lists only b's credentials, because the query is always on the path's project.
+    const mint = (fields: unknown) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+    const forged = await list(b, { nextToken: mint({ v: 1, p: b, k: all[a]?.[0] }) });
+    expect(forged.status).toBe(200);
+    for (const id of ids(b, forged)) expect(all[b]).toContain(id);
+
+    const foreign = await list(b, { limit: '1', nextToken: token });
+    expect(foreign.status).toBe(400);
+    for (const bad of ['not-a-token', `${token}.check`, '!!!', mint([1, a, all[a]?.[0]]), mint({ v: 2, p: a, k: all[a]?.[0] }),
+      mint({ v: 1, p: a, k: 'x' }), mint({ v: 1, p: a, k: all[a]?.[0], extra: 1 })]) {
       const reply = await list(a, { nextToken: bad });
       expect(reply.status, bad).toBe(400);
       expect(reply.json.issues).toEqual([{ path: 'nextToken', message: expect.any(String) }]);
     }
-    const foreign = await list(b, { limit: '1', nextToken: token });
-    expect(foreign.status).toBe(400);
   });
 });
 

@@ -1,11 +1,12 @@
 // The local KMS endpoint, checked with the official AWS CLI and the AWS SDK.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { describe, expect, inject, it } from 'vitest';
+import { maxKmsRequestBytes } from '../../local/kms-server.ts';
 import { localClients } from '../support/handlers.ts';
 
 const run = promisify(execFile);
@@ -64,5 +65,32 @@ describe('local KMS endpoint', () => {
     await expect(decrypt(tampered)).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
     await expect(decrypt(Buffer.from('garbage'))).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
     await expect(decrypt(CiphertextBlob as Uint8Array, 'alias/nope')).rejects.toMatchObject({ name: 'NotFoundException' });
+  });
+
+  const post = (target: string, body: string) =>
+    fetch(stack.kmsEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target }, body });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'ListKeys', ''])(
+    'answers TrentService.%s with UnknownOperationException and nothing of the key store',
+    async (operation) => {
+      const reply = await post(`TrentService.${operation}`, '{}');
+      const text = await reply.text();
+      expect(reply.status).toBe(400);
+      expect(JSON.parse(text)).toEqual({ __type: 'UnknownOperationException', message: expect.any(String) });
+      const { keys } = JSON.parse(readFileSync(join(stack.home, 'kms-keys.json'), 'utf8')) as { keys: Record<string, string> };
+      for (const [keyId, material] of Object.entries(keys)) {
+        expect(text).not.toContain(keyId);
+        expect(text).not.toContain(material);
+      }
+    },
+  );
+
+  it('refuses a request body over 64 KiB with a 413 and keeps serving', async () => {
+    const oversized = JSON.stringify({ KeyId: stack.keyId, Plaintext: 'A'.repeat(maxKmsRequestBytes) });
+    const reply = await post('TrentService.Encrypt', oversized);
+    expect(reply.status).toBe(413);
+    expect(await reply.json()).toEqual({ __type: 'ValidationException', message: expect.stringContaining(`${maxKmsRequestBytes} bytes`) });
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: stack.keyId }));
+    expect(KeyMetadata?.Enabled).toBe(true);
   });
 });

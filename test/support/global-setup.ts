@@ -1,21 +1,16 @@
 // Starts the real `npm start` program once per test run (its own data dir, free ports) and hands
-// its endpoints to every test file. Its whole output is kept for the secrets audit.
-// Run-wide secrets audit (see secret-audit.ts): from setup to teardown everything this process
-// prints is captured too (vitest forwards each worker's console and stdout/stderr through it); at
-// teardown, after the server has stopped, every secret any file tracked (`<home>/audit/*.secrets.json`)
-// is searched for in the server log, every file's captured output and that capture, and a hit
-// fails the run (a throwing teardown makes `vitest run` exit non-zero). Its positive control: just
-// before the server stops, teardown sends a few requests of its own, one at a time, and the audit
-// fails unless the server log holds their request lines, each with its own request id, so a logger
-// that writes nothing, or elsewhere, or without the request id, cannot make the audit pass.
+// its endpoints to every test file of the stack project. Its whole output goes to the run's audit
+// directory (audit-setup.ts), which searches it for every password after this teardown. Its positive
+// control: just before the server stops, teardown sends a few requests of its own, one at a time, and
+// the audit fails unless the server log holds their request lines, each with its own request id, so a
+// logger that writes nothing, or elsewhere, or without the request id, cannot make the audit pass.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { LocalStackInfo } from '../../local/stack.ts';
-import { checkRequestLog, describeHit, findSecrets } from './secret-search.ts';
+import { probeFile, runAuditDir, serverLogPath } from './audit-setup.ts';
 
 export interface ProvidedStack extends LocalStackInfo {
   readonly home: string;
@@ -29,21 +24,11 @@ declare module 'vitest' {
 }
 
 let child: ChildProcess | undefined;
-let home: string | undefined;
-const printed: string[] = [];
 const probe = { project: `audit-probe-${randomUUID().slice(0, 8)}`, requests: 3, apiUrl: '' };
 
 export async function setup(project: TestProject): Promise<void> {
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      printed.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return write(chunk, ...rest);
-    }) as typeof stream.write;
-  }
-  home = mkdtempSync(join(tmpdir(), 'regcred-test-'));
-  mkdirSync(join(home, 'audit'));
-  const serverLog = join(home, 'server.log');
+  const home = join(runAuditDir(), 'stack');
+  const serverLog = serverLogPath();
   const out = openSync(serverLog, 'a');
   child = spawn(process.execPath, ['local/start.ts'], {
     env: { ...process.env, REGCRED_HOME: home, PORT: '0' },
@@ -51,6 +36,7 @@ export async function setup(project: TestProject): Promise<void> {
   });
   const info = await waitForReady(home, serverLog, child);
   probe.apiUrl = info.apiUrl;
+  writeFileSync(probeFile(), JSON.stringify({ project: probe.project, requests: probe.requests }));
   project.provide('localStack', { ...info, home, serverLog });
 }
 
@@ -64,32 +50,6 @@ export async function teardown(): Promise<void> {
     child.kill('SIGTERM');
     await exited;
   }
-  if (!home) return;
-  try {
-    auditRun(home);
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
-}
-
-function auditRun(dir: string): void {
-  const audit = join(dir, 'audit');
-  const files = readdirSync(audit);
-  const secrets = new Set<string>();
-  for (const file of files.filter((f) => f.endsWith('.secrets.json'))) {
-    for (const secret of JSON.parse(readFileSync(join(audit, file), 'utf8')) as string[]) secrets.add(secret);
-  }
-  const haystacks: Record<string, string> = {
-    'npm start server log': readFileSync(join(dir, 'server.log'), 'utf8'),
-    'test workers\' captured output': files.filter((f) => f.endsWith('.output.log')).map((f) => readFileSync(join(audit, f), 'utf8')).join('\n'),
-    'output of the whole vitest run': printed.join(''),
-  };
-  const leaks = Object.entries(haystacks).flatMap(([where, text]) => findSecrets(text, secrets).map((hit) => describeHit(hit, where)));
-  if (leaks.length > 0) throw new Error(`secrets audit of the whole run failed:\n${leaks.join('\n')}`);
-  const requests = checkRequestLog(haystacks['npm start server log']!, probe);
-  process.stdout.write(
-    `secrets audit: ${secrets.size} passwords, none in ${Object.keys(haystacks).join(', ')}; ${requests} request log lines, the probe's with their request ids\n`,
-  );
 }
 
 async function waitForReady(dir: string, log: string, proc: ChildProcess): Promise<LocalStackInfo> {

@@ -57,6 +57,8 @@ export interface Call {
   readonly rawBody?: string;
   readonly query?: Record<string, string>;
   readonly headers?: Record<string, string>;
+  /** The path as sent; defaults to the route's path with the parameters filled in. */
+  readonly rawPath?: string;
 }
 
 export interface Reply {
@@ -73,6 +75,7 @@ export async function invoke(handler: Handler, route: Route, call: Call): Promis
     pathParameters: call.pathParameters,
     headers: { 'content-type': 'application/json', 'user-agent': 'vitest', ...call.headers },
     apiId: 'test',
+    ...(call.rawPath !== undefined && { rawPath: call.rawPath }),
     ...(call.query && { query: call.query }),
     ...(rawBody !== undefined && { body: rawBody }),
   });

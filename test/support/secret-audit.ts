@@ -3,7 +3,7 @@
 //   captured, and after the file's tests the capture and the local server's log are searched for
 //   every secret the file registered with trackSecret(), in plain, base64 and JSON-escaped forms;
 // - per run: the file's secrets and its captured output are also written to the run's audit
-//   directory (`<stack home>/audit/`), and globalSetup's teardown searches the complete server log,
+//   directory (audit-setup.ts, in every project), and its last teardown searches the complete server log,
 //   every file's captured output and everything the run printed for every secret of every file,
 //   and fails the run on a hit. That covers lines written after a file's own audit (a later file,
 //   the server's shutdown) and secrets of one file showing up in another file's output.
@@ -11,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, inject } from 'vitest';
+import { recordOutput } from './capture.ts';
+import type { ProvidedStack } from './global-setup.ts';
 import { describeHit, findSecrets, secretForms } from './secret-search.ts';
 
 export { secretForms };
@@ -25,13 +27,7 @@ const holder = globalThis as { __regcredCapture?: Capture };
 if (!holder.__regcredCapture) {
   const capture: Capture = { buffer: [] };
   holder.__regcredCapture = capture;
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      capture.buffer.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      return write(chunk, ...rest);
-    }) as typeof stream.write;
-  }
+  recordOutput((text) => capture.buffer.push(text));
 }
 const capture = holder.__regcredCapture;
 capture.buffer = [];
@@ -46,9 +42,9 @@ export function capturedOutput(): string {
   return capture.buffer.join('');
 }
 
-/** Where this run's audit files go (created by globalSetup). */
+/** Where this run's audit files go (created by audit-setup.ts). */
 export function auditDir(): string {
-  return join(inject('localStack').home, 'audit');
+  return inject('auditDir');
 }
 
 afterAll(() => {
@@ -57,8 +53,9 @@ afterAll(() => {
   writeFileSync(`${file}.secrets.json`, JSON.stringify([...secrets]));
   writeFileSync(`${file}.output.log`, output);
   if (secrets.size === 0) return;
-  const serverLog = readFileSync(inject('localStack').serverLog, 'utf8');
-  const haystacks = { 'test worker output': output, 'npm start server log': serverLog };
+  // Unit tests run without the stack: only their own output is searched then.
+  const stack = inject('localStack') as ProvidedStack | undefined;
+  const haystacks = { 'test worker output': output, ...(stack && { 'npm start server log': readFileSync(stack.serverLog, 'utf8') }) };
   const leaks = Object.entries(haystacks).flatMap(([where, text]) => findSecrets(text, secrets).map((hit) => describeHit(hit, where)));
   expect(leaks).toEqual([]);
 });

@@ -19,6 +19,9 @@ import { routeList, routes } from '../../functions/contract/routes.ts';
 import { apiEvent } from '../../bench/events.ts';
 import { startHttpServer } from '../../local/http-server.ts';
 import { apiGatewayEvent, gatewayTime, type EventInput, type IamCaller } from '../../local/lambda-event.ts';
+import type { HealthCheck } from '../../local/health.ts';
+
+const healthy: HealthCheck = async () => ({ statusCode: 200, body: { status: 'ok' } });
 
 type Json = Record<string, any>;
 const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`../fixtures/apigw-v2/${name}.json`, import.meta.url), 'utf8'));
@@ -130,7 +133,7 @@ describe('events the local server builds from real HTTP requests', () => {
       seen.push(event);
       return { statusCode: 204 };
     };
-    const started = await startHttpServer(routeList.map((route) => ({ route, handler: capture })), 0);
+    const started = await startHttpServer(routeList.map((route) => ({ route, handler: capture })), healthy, 0);
     url = started.url;
     close = () => started.server.close();
   });

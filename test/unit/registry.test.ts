@@ -39,6 +39,19 @@ describe('registry key normalisation', () => {
     ['10.0.0.5:5000', '10.0.0.5:5000'],
     ['[::1]:5000', '[::1]:5000'],
     ['registry', 'registry'],
+    // One registry, one key: IPv6 in RFC 5952 form, ports without leading zeros, no default :443
+    ['[0:0:0:0:0:0:0:1]:5000', '[::1]:5000'],
+    ['http://[0000::0001]:5000/v2/', '[::1]:5000'],
+    ['[2001:DB8:0:0:1:0:0:1]', '[2001:db8::1:0:0:1]'],
+    ['[2001:db8::0:1]:443', '[2001:db8::1]'],
+    ['localhost:05000', 'localhost:5000'],
+    ['localhost:0005000/team', 'localhost:5000/team'],
+    ['docker.io:443', 'docker.io'],
+    ['https://index.docker.io:443/v1/', 'docker.io'],
+    ['registry-1.docker.io:0443', 'docker.io'],
+    ['reg.example.com:443/v2/', 'reg.example.com'],
+    ['reg.example.com:80', 'reg.example.com:80'],
+    ['docker.io:5000', 'docker.io:5000'],
   ])('%s -> %s', (server, registry) => {
     expect(registryOf(server)).toBe(registry);
   });
@@ -66,9 +79,29 @@ describe('registry key normalisation', () => {
     ['reg.example.com/../etc', 'path'],
     ['reg.example.com/a//b', 'path'],
     ['https://', 'host'],
+    ['[:::::]', 'IPv6'],
+    ['[:::::]:5000', 'IPv6'],
+    ['[1]', 'IPv6'],
+    ['[1]:5000', 'IPv6'],
+    ['[::1', 'IPv6'],
+    ['[fe80::1%eth0]', 'IPv6'],
+    ['[::g]', 'IPv6'],
+    ['[]', 'IPv6'],
+    ['::1', 'host'],
+    ['localhost:000000000', 'port'],
+    ['localhost:65536', 'port'],
   ])('rejects %j (%s)', (server, reason) => {
     const parsed = parseServer(server);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toContain(reason);
+  });
+
+  it.each([
+    ['[::1]:5000', '[0:0:0:0:0:0:0:1]:5000', 'http://[::0001]:5000/v2/'],
+    ['localhost:5000', 'localhost:05000', 'http://LOCALHOST:005000/'],
+    ['docker.io', 'docker.io:443', 'https://index.docker.io:443/v1/'],
+    ['reg.example.com', 'reg.example.com:443', 'https://reg.example.com:00443/v2/'],
+  ])('%s, %s and %s name one registry, so they collide', (...spellings) => {
+    expect(new Set(spellings.map(registryOf)).size).toBe(1);
   });
 });

@@ -9,6 +9,9 @@ import { routes } from '../../functions/contract/routes.ts';
 import { startHttpServer } from '../../local/http-server.ts';
 import { localCaller, unsignedCaller } from '../../local/lambda-event.ts';
 import { localCredentials, sigV4Verifier, type ReceivedRequest } from '../../local/sigv4-verifier.ts';
+import type { HealthCheck } from '../../local/health.ts';
+
+const healthy: HealthCheck = async () => ({ statusCode: 200, body: { status: 'ok' } });
 
 const region = 'us-east-1';
 const signingDate = new Date('2026-01-01T12:34:56Z');
@@ -138,7 +141,7 @@ describe('the local HTTP server with the verifier', () => {
       events.push(event);
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"items":[],"nextToken":null}' };
     };
-    const started = await startHttpServer([{ route: routes.listCredentials, handler: handler as never }], 0, '127.0.0.1', verify);
+    const started = await startHttpServer([{ route: routes.listCredentials, handler: handler as never }], healthy, 0, '127.0.0.1', verify);
     url = started.url;
     close = () => void started.server.close();
   });

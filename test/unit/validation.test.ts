@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { addCredentialRequest, listQuery } from '../../functions/contract/schemas.ts';
 import { projectParams, credentialParams } from '../../functions/contract/path-params.ts';
 import { toErrorBody } from '../../functions/http/map-error.ts';
+import { assertWellFormed, decodeUtf8 } from '../../functions/http/utf8.ts';
+import type { ValidationError } from '../../functions/core/errors.ts';
 
 const serviceAccountKey = JSON.stringify({
   type: 'service_account',
@@ -100,5 +102,40 @@ describe('path and query parameters', () => {
       expect(error.issues?.[0]?.path, limit).toBe('limit');
     }
     expect(toErrorBody(listQuery.safeParse({ limt: '5' }).error).issues?.[0]?.path).toBe('limt');
+  });
+});
+
+describe('UTF-8 request text', () => {
+  const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  const issuesOf = (body: unknown) => {
+    try {
+      assertWellFormed(body);
+      return [];
+    } catch (error) {
+      return (error as ValidationError).issues.map((issue) => issue.path);
+    }
+  };
+
+  it('decodes valid UTF-8 as TextDecoder does', () => {
+    const text = 'ascii é € 😀 \u{10ffff}';
+    expect(decodeUtf8(Buffer.from(text))).toBe(text);
+    expect(issuesOf({ password: text })).toEqual([]);
+  });
+
+  it.each([
+    ['a lone continuation byte', [0x80]],
+    ['0xff 0xfe', [0xff, 0xfe]],
+    ['an overlong "/"', [0xc0, 0xaf]],
+    ['an overlong 3-byte form', [0xe0, 0x80, 0xaf]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+    ['a truncated 4-byte sequence', [0xf0, 0x9f, 0x98]],
+  ])('marks %s so the field holding it is named', (_, invalid) => {
+    const decoded = decodeUtf8(bytes('{"password":"a', invalid, 'b","username":"ok"}'));
+    expect(issuesOf(JSON.parse(decoded))).toEqual(['password']);
+  });
+
+  it('names unpaired surrogates in nested fields and keys', () => {
+    expect(issuesOf({ a: ['ok', '\ud800'], b: { c: 'x\udc00' }, '\ud83d': 1, d: '\ud83d\ude00' })).toEqual(['a.1', 'b.c', 'body']);
   });
 });
