@@ -15,8 +15,9 @@ import { localClients, uniqueProject } from '../support/handlers.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; bin: { regcred: string } };
-const bin = join(repoRoot, packageJson.bin.regcred);
+const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+// The repository's development bin (re-runs on the project's Node 24 when needed); the packed bins are tested in package.test.ts.
+const bin = join(repoRoot, 'cli/bin.mjs');
 const { apiUrl } = inject('localStack');
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
