@@ -11,6 +11,7 @@ import {
   type CredentialPage,
   type ErrorBody,
 } from '../functions/contract/schemas.ts';
+import { dockerConfigJson, pendingRoutes, registryAuth, type DockerConfigJson, type RegistryAuth } from './pending-contract.ts';
 import type { OutgoingRequest } from './sigv4.ts';
 
 /** The API answered with an error status; `body` is its JSON error when it sent one. */
@@ -23,6 +24,11 @@ export class ApiError extends Error {
     this.status = status;
     this.body = body;
   }
+}
+
+/** The vault answered that it holds no credential for the image or server (not a failure to ask). */
+export function isNoCredential(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404 && (error.body?.error as string | undefined) === 'NoCredential';
 }
 
 /** No HTTP answer at all: connection refused, unknown host, timeout. */
@@ -58,6 +64,10 @@ export interface RegcredClient {
   /** Every credential of the project, following nextToken to the end. */
   listAll(project: string): Promise<Credential[]>;
   remove(project: string, id: string): Promise<void>;
+  /** The project's most specific credential for an image, or (helper semantics) a server's host-level one. */
+  resolve(project: string, query: { image: string } | { server: string }): Promise<RegistryAuth>;
+  /** Every credential of the project as a docker config `{"auths": ...}` object. */
+  dockerConfigJson(project: string): Promise<DockerConfigJson>;
 }
 
 export function createClient(options: ClientOptions): RegcredClient {
@@ -113,6 +123,12 @@ export function createClient(options: ClientOptions): RegcredClient {
     },
     async remove(project, id) {
       await call(routes.deleteCredential, { project, id });
+    },
+    async resolve(project, query) {
+      return parse(registryAuth, await call(pendingRoutes.resolveRegistryAuth, { project }, { query }));
+    },
+    async dockerConfigJson(project) {
+      return parse(dockerConfigJson, await call(pendingRoutes.getDockerConfigJson, { project }));
     },
   };
 }
