@@ -1,11 +1,12 @@
 // The regcred command line: `docker add-credentials | list-credentials | delete-credentials` as in
-// the seed CLI, plus `config`. Errors become exit codes in run(): 1 the API refused or failed, 2 usage.
+// the seed CLI, the read side (`docker get-credentials | pull-secret | config-json`), plus `config`. Errors become exit codes in run(): 1 the API refused or failed, 2 usage.
 import { Command, CommanderError, Option } from 'commander';
 import { credentialId, type AddCredentialRequest } from '../functions/contract/schemas.ts';
-import { ApiError, type RegcredClient } from './client.ts';
+import { ApiError, isNoCredential, type RegcredClient } from './client.ts';
 import { checkSetting, configPath, defaultEndpoint, parseConfigKey, readConfig, UsageError, writeConfig } from './config.ts';
 import { connect as connectWith, describeError, Failure } from './connect.ts';
 import { processIo, type Io } from './io.ts';
+import { defaultSecretName, pullSecret, pullSecretYaml } from './pull-secret.ts';
 import { packageVersion } from './version.ts';
 import { credentialTable } from './table.ts';
 
@@ -43,7 +44,7 @@ function withoutOptionValues(text: string): string {
 
 function buildProgram(io: Io): Command {
   const program = new Command('regcred')
-    .description('Store, list and delete container-registry credentials in a regcred vault.')
+    .description('Store, list, delete and use container-registry credentials in a regcred vault.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(withoutOptionValues(text)) })
@@ -130,6 +131,72 @@ Example:
         throw error;
       }
       io.out(`Deleted credential ${id}.\n`);
+    });
+
+  docker
+    .command('get-credentials')
+    .description('print the credential an image pulls with (the most specific one), password included')
+    .argument('<image>', 'image reference, e.g. nginx, ghcr.io/org/app:1.2 or localhost:5000/app@sha256:…')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ regcred docker get-credentials ghcr.io/org/app:1.2
+  $ regcred docker get-credentials nginx -o json | jq -r .password | docker login -u me --password-stdin`,
+    )
+    .action(async (image: string, options: { output: string }, command: Command) => {
+      const { client, project } = await connect(command);
+      let auth;
+      try {
+        auth = await client.resolve(project, { image });
+      } catch (error) {
+        if (isNoCredential(error)) throw new Failure(`No credential in project ${project} matches ${image}.`);
+        throw error;
+      }
+      if (options.output === 'json') {
+        io.out(`${JSON.stringify(auth, null, 2)}\n`);
+        return;
+      }
+      const fields = [
+        ['registry', auth.registry], ['image', auth.image ?? ''], ['server', auth.server], ['credential', auth.credentialId],
+        ['username', auth.username ?? ''], ['email', auth.email ?? ''], ['password', auth.password],
+      ];
+      io.out(fields.map(([key, value]) => `${`${key}:`.padEnd(12)}${value}`.trimEnd()).join('\n') + '\n');
+    });
+
+  docker
+    .command('pull-secret')
+    .description('print a Kubernetes image pull secret holding every credential of the project')
+    .option('--name <name>', 'the Secret’s name', defaultSecretName)
+    .option('--namespace <namespace>', 'the Secret’s namespace (default: kubectl’s current one)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ regcred docker pull-secret --namespace apps | kubectl apply -f -
+  then in a pod spec: imagePullSecrets: [{ name: regcred }]`,
+    )
+    .action(async (options: { name: string; namespace?: string; output: string }, command: Command) => {
+      const { client, project } = await connect(command);
+      const secret = pullSecret(await client.dockerConfigJson(project), options);
+      io.out(options.output === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : pullSecretYaml(secret));
+    });
+
+  docker
+    .command('config-json')
+    .description('print every credential of the project as a docker config.json {"auths": …} object')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ (umask 077; regcred docker config-json > auth.json)
+  $ skopeo inspect --authfile auth.json docker://ghcr.io/org/app:1.2`,
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const { client, project } = await connect(command);
+      io.out(`${JSON.stringify(await client.dockerConfigJson(project), null, 2)}\n`);
     });
 
   const config = program.command('config').description(`read and write the config file (${configPath()})`);

@@ -380,6 +380,7 @@ describe('help and version', () => {
   it('--help on every command shows an example (subcommands in-process, the rest through the bin)', async () => {
     const commands = [
       ['docker'], ['docker', 'add-credentials'], ['docker', 'list-credentials'], ['docker', 'delete-credentials'],
+      ['docker', 'get-credentials'], ['docker', 'pull-secret'], ['docker', 'config-json'],
       ['config'], ['config', 'set'], ['config', 'get'], ['config', 'unset'], ['config', 'list'],
     ];
     for (const command of commands) {
