@@ -26,7 +26,7 @@ class NotFound extends Error {
 export async function runHelper(
   argv: readonly string[],
   io: Io,
-  version: string,
+  version: () => string,
   open: () => Promise<Connection> = () => connect({}),
 ): Promise<number> {
   if (argv.length !== 1) {
@@ -35,7 +35,7 @@ export async function runHelper(
   }
   const verb = argv[0];
   if (verb === 'version' || verb === '--version' || verb === '-v') {
-    io.out(`${helperName} (regcred) ${version}\n`);
+    io.out(`${helperName} (regcred) ${version()}\n`);
     return 0;
   }
   if (verb === '--help' || verb === '-h') {

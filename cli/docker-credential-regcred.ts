@@ -5,4 +5,4 @@ import { runHelper } from './docker-credential-helper.ts';
 import { processIo } from './io.ts';
 import { packageVersion } from './version.ts';
 
-process.exitCode = await runHelper(process.argv.slice(2), processIo, packageVersion());
+process.exitCode = await runHelper(process.argv.slice(2), processIo, packageVersion);

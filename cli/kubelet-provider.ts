@@ -33,7 +33,7 @@ export interface ProviderResponse {
 export async function runProvider(
   argv: readonly string[],
   io: Io,
-  version: string,
+  version: () => string,
   open: (flags: ConnectionFlags) => Promise<Connection> = (flags) => connect(flags),
 ): Promise<number> {
   try {
@@ -56,7 +56,7 @@ export async function runProvider(
       return 0;
     }
     if (values.version) {
-      io.out(`${version}\n`);
+      io.out(`${version()}\n`);
       return 0;
     }
     const cacheDuration = goDuration(values['cache-duration'] ?? defaultCacheDuration);

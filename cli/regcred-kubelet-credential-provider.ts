@@ -6,4 +6,4 @@ import { processIo } from './io.ts';
 import { runProvider } from './kubelet-provider.ts';
 import { packageVersion } from './version.ts';
 
-process.exitCode = await runProvider(process.argv.slice(2), processIo, packageVersion());
+process.exitCode = await runProvider(process.argv.slice(2), processIo, packageVersion);

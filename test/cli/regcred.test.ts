@@ -11,6 +11,7 @@ import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { expandPath, routes } from '../../functions/contract/routes.ts';
 import { keyOf, tableKeys } from '../../functions/contract/table.ts';
 import { run } from '../../cli/program.ts';
+import { apiAdd } from '../support/api.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
@@ -57,24 +58,6 @@ function regcred(args: string[], options: { stdin?: string; env?: Record<string,
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-/** Setup straight over HTTP. A 503 (the local stack overloaded by the parallel suite) wrote nothing: retried. */
-async function apiAdd(project: string, body: Record<string, string>): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (response.status === 503 && attempt < 4) {
-      await response.body?.cancel();
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      continue;
-    }
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
-  }
 }
 
 /** Adds many credentials a few at a time, so the burst does not starve other test files. */
