@@ -5,6 +5,11 @@ export interface PasswordEncryptor {
   encrypt(password: string, context: Record<string, string>): Promise<Uint8Array>;
 }
 
+export interface PasswordDecryptor {
+  /** The password; UnavailableError if the key service fails or the context does not match. */
+  decrypt(ciphertext: Uint8Array, context: Record<string, string>): Promise<string>;
+}
+
 export interface CredentialPage {
   readonly items: readonly CredentialView[];
   /** Id of the last item when more may follow. */
@@ -17,6 +22,16 @@ export interface CredentialStore {
   list(project: string, limit: number, afterId: string | null): Promise<CredentialPage>;
   /** NotFoundError when the id is not in the project. */
   delete(project: string, id: string): Promise<void>;
+}
+
+/** The read side: what resolving needs, apart from the write side's store so their bundles stay apart. */
+export interface CredentialReader {
+  /** For each of these registry keys the project holds, the id of the credential that holds it. */
+  guards(project: string, registries: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /** The credential with its ciphertext, or undefined when the project has no such id. */
+  get(project: string, id: string): Promise<StoredCredential | undefined>;
+  /** Every credential of the project with its ciphertext, one page at a time. */
+  pages(project: string): AsyncIterable<readonly StoredCredential[]>;
 }
 
 export interface Clock {

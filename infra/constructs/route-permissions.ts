@@ -6,9 +6,16 @@ import type { Route } from '../../functions/contract/routes.ts';
 /** Encryption-context keys that every password encryption must carry (see core/credential.ts). */
 export const encryptionContextKeys = ['project', 'credentialId'] as const;
 
+// ForAllValues alone also passes an empty context; the Null checks make both keys mandatory.
+const encryptionContextConditions = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...encryptionContextKeys] },
+  Null: Object.fromEntries(encryptionContextKeys.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
+};
+
 /**
- * Exactly what each handler calls, read from adapters/dynamodb-credential-store.ts and
- * kms-password-encryptor.ts. Each TransactWriteItems element is authorised as its single-item action.
+ * Exactly what each handler calls, read from the adapters (dynamodb-credential-store.ts and
+ * -reader.ts, kms-password-encryptor.ts and -decryptor.ts). Each TransactWriteItems element is
+ * authorised as its single-item action. Only the resolve-capability functions may Decrypt.
  */
 export function routePermissions(route: Route['name'], table: ITable, key: IKey): PolicyStatement[] {
   switch (route) {
@@ -16,20 +23,24 @@ export function routePermissions(route: Route['name'], table: ITable, key: IKey)
       return [
         // Two conditional Puts in one transaction; GetItem reads the registry guard on a conflict.
         new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
-        new PolicyStatement({
-          actions: ['kms:Encrypt'],
-          resources: [key.keyArn],
-          conditions: {
-            // ForAllValues alone also passes an empty context; the Null checks make both keys mandatory.
-            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...encryptionContextKeys] },
-            Null: Object.fromEntries(encryptionContextKeys.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
-          },
-        }),
+        new PolicyStatement({ actions: ['kms:Encrypt'], resources: [key.keyArn], conditions: encryptionContextConditions }),
       ];
     case 'list-credentials':
       return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] })];
     case 'delete-credential':
       // GetItem finds the credential's registry; two conditional Deletes remove it and its guard.
       return [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] })];
+    case 'resolve-registry-auth':
+      // BatchGetItem reads the candidate registry guards, GetItem the matching credential.
+      return [
+        new PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
+        decrypt(key),
+      ];
+    case 'get-dockerconfigjson':
+      return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] }), decrypt(key)];
   }
+}
+
+function decrypt(key: IKey): PolicyStatement {
+  return new PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn], conditions: encryptionContextConditions });
 }

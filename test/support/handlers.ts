@@ -15,6 +15,8 @@ export interface Handlers {
   add: Handler;
   list: Handler;
   delete: Handler;
+  resolve: Handler;
+  dockerConfig: Handler;
 }
 
 /** Imports fresh handler modules with the local stack's environment plus any overrides. */
@@ -22,12 +24,20 @@ export async function loadHandlers(overrides: Record<string, string> = {}): Prom
   const stack = inject('localStack');
   Object.assign(process.env, localEnvironment(stack.dynamoDbEndpoint, stack.kmsEndpoint), overrides);
   vi.resetModules();
-  const [add, list, remove] = await Promise.all([
+  const [add, list, remove, resolve, dockerConfig] = await Promise.all([
     import('../../functions/add-credential.ts'),
     import('../../functions/list-credentials.ts'),
     import('../../functions/delete-credential.ts'),
+    import('../../functions/resolve-registry-auth.ts'),
+    import('../../functions/get-dockerconfigjson.ts'),
   ]);
-  return { add: add.handler as Handler, list: list.handler as Handler, delete: remove.handler as Handler };
+  return {
+    add: add.handler as Handler,
+    list: list.handler as Handler,
+    delete: remove.handler as Handler,
+    resolve: resolve.handler as Handler,
+    dockerConfig: dockerConfig.handler as Handler,
+  };
 }
 
 export function localClients() {
@@ -55,6 +65,8 @@ export interface Call {
   readonly rawBody?: string;
   readonly query?: Record<string, string>;
   readonly headers?: Record<string, string>;
+  /** The caller's IAM ARN, as API Gateway's IAM authorizer puts it in the request context. */
+  readonly iamUserArn?: string;
 }
 
 export interface Reply {
@@ -73,6 +85,7 @@ export async function invoke(handler: Handler, route: Route, call: Call): Promis
     apiId: 'test',
     ...(call.query && { query: call.query }),
     ...(rawBody !== undefined && { body: rawBody }),
+    ...(call.iamUserArn && { iamUserArn: call.iamUserArn }),
   });
   const context = lambdaContext(route, event.requestContext.requestId);
   const result = await handler(event, context);
