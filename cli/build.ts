@@ -59,5 +59,6 @@ export async function buildBins(outdir = join(repoRoot, 'dist')): Promise<Record
 
 if (import.meta.main) {
   const files = await buildBins();
-  for (const file of Object.values(files)) process.stdout.write(`built ${file}\n`);
+  // stderr: `npm pack --json` owns stdout.
+  for (const file of Object.values(files)) process.stderr.write(`built ${file}\n`);
 }

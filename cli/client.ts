@@ -5,13 +5,16 @@ import { expandPath, routes, type Route } from '../functions/contract/routes.ts'
 import {
   credential,
   credentialPage,
+  dockerConfig,
   errorBody,
+  registryAuth,
   type AddCredentialRequest,
   type Credential,
   type CredentialPage,
+  type DockerConfig,
   type ErrorBody,
+  type RegistryAuth,
 } from '../functions/contract/schemas.ts';
-import { dockerConfigJson, pendingRoutes, registryAuth, type DockerConfigJson, type RegistryAuth } from './pending-contract.ts';
 import type { OutgoingRequest } from './sigv4.ts';
 
 /** The API answered with an error status; `body` is its JSON error when it sent one. */
@@ -28,7 +31,7 @@ export class ApiError extends Error {
 
 /** The vault answered that it holds no credential for the image or server (not a failure to ask). */
 export function isNoCredential(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404 && (error.body?.error as string | undefined) === 'NoCredential';
+  return error instanceof ApiError && error.status === 404 && error.body?.error === 'NoCredential';
 }
 
 /** No HTTP answer at all: connection refused, unknown host, timeout. */
@@ -67,7 +70,7 @@ export interface RegcredClient {
   /** The project's most specific credential for an image, or (helper semantics) a server's host-level one. */
   resolve(project: string, query: { image: string } | { server: string }): Promise<RegistryAuth>;
   /** Every credential of the project as a docker config `{"auths": ...}` object. */
-  dockerConfigJson(project: string): Promise<DockerConfigJson>;
+  dockerConfigJson(project: string): Promise<DockerConfig>;
 }
 
 export function createClient(options: ClientOptions): RegcredClient {
@@ -125,10 +128,10 @@ export function createClient(options: ClientOptions): RegcredClient {
       await call(routes.deleteCredential, { project, id });
     },
     async resolve(project, query) {
-      return parse(registryAuth, await call(pendingRoutes.resolveRegistryAuth, { project }, { query }));
+      return parse(registryAuth, await call(routes.resolveRegistryAuth, { project }, { query }));
     },
     async dockerConfigJson(project) {
-      return parse(dockerConfigJson, await call(pendingRoutes.getDockerConfigJson, { project }));
+      return parse(dockerConfig, await call(routes.getDockerConfigJson, { project }));
     },
   };
 }

@@ -15,12 +15,11 @@ const missingServerUrl = 'no credentials server URL';
 const missingUsername = 'no credentials username';
 const usage = `Usage: ${helperName} <store|get|erase|list|version>`;
 
-class NotFound extends Error {
-  override name = 'NotFound';
-  constructor() {
-    super(notFoundMessage);
-  }
+/** A failure the protocol words itself (docker-credential-helpers' own messages): printed as is. */
+class ProtocolFailure extends Error {
+  override name = 'ProtocolFailure';
 }
+const notFound = () => new ProtocolFailure(notFoundMessage);
 
 /** Runs one helper call; returns the exit code. `open` connects with the CLI's settings when a verb needs the vault. */
 export async function runHelper(
@@ -52,7 +51,7 @@ export async function runHelper(
     if (output !== undefined) io.out(output);
     return 0;
   } catch (error) {
-    io.out(`${error instanceof NotFound ? notFoundMessage : `regcred: ${describeError(error)}`}\n`);
+    io.out(`${error instanceof ProtocolFailure ? error.message : `regcred: ${describeError(error)}`}\n`);
     return 1;
   }
 }
@@ -67,7 +66,7 @@ const actions: Record<string, Action> = {
       const auth = await client.resolve(project, { server });
       return goJson({ ServerURL: server, Username: auth.username ?? '', Secret: auth.password });
     } catch (error) {
-      if (isNoCredential(error)) throw new NotFound();
+      if (isNoCredential(error)) throw notFound();
       throw error;
     }
   },
@@ -99,11 +98,11 @@ const actions: Record<string, Action> = {
     const host = hostOf(await serverFrom(io));
     const { client, project } = await open();
     const match = (await client.listAll(project)).find((item) => item.registry === host);
-    if (!match) throw new NotFound();
+    if (!match) throw notFound();
     try {
       await client.remove(project, match.id);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) throw new NotFound();
+      if (error instanceof ApiError && error.status === 404) throw notFound();
       throw error;
     }
     return undefined;
@@ -112,7 +111,7 @@ const actions: Record<string, Action> = {
 
 async function serverFrom(io: Io): Promise<string> {
   const server = (await io.readStdin()).trim();
-  if (!server) throw new Failure(missingServerUrl);
+  if (!server) throw new ProtocolFailure(missingServerUrl);
   return server;
 }
 
@@ -138,8 +137,8 @@ function parseStoreInput(text: string): StoreInput {
   }
   const input = (json && typeof json === 'object' ? json : {}) as Partial<Record<keyof StoreInput, unknown>>;
   const field = (name: keyof StoreInput) => (typeof input[name] === 'string' ? (input[name] as string) : '');
-  if (!field('ServerURL')) throw new Failure(missingServerUrl);
-  if (!field('Username')) throw new Failure(missingUsername);
+  if (!field('ServerURL')) throw new ProtocolFailure(missingServerUrl);
+  if (!field('Username')) throw new ProtocolFailure(missingUsername);
   if (!field('Secret')) throw new Failure('no credentials secret');
   return { ServerURL: field('ServerURL'), Username: field('Username'), Secret: field('Secret') };
 }
