@@ -1,6 +1,8 @@
 // A Kubernetes image pull secret as `kubectl create secret docker-registry` makes it: type
-// kubernetes.io/dockerconfigjson, data key .dockerconfigjson = the compact {"auths"} JSON in base64.
+// kubernetes.io/dockerconfigjson, data key .dockerconfigjson = the {"auths"} JSON in base64, byte
+// for byte as kubectl (Go) marshals it.
 import { UsageError } from './config.ts';
+import { goMarshal } from './go-json.ts';
 
 export const defaultSecretName = 'regcred';
 
@@ -24,7 +26,7 @@ export function pullSecret(dockerConfig: unknown, options: PullSecretOptions) {
     kind: 'Secret',
     metadata: { name: options.name, ...(options.namespace !== undefined && { namespace: options.namespace }) },
     type: 'kubernetes.io/dockerconfigjson',
-    data: { '.dockerconfigjson': Buffer.from(JSON.stringify(dockerConfig)).toString('base64') },
+    data: { '.dockerconfigjson': Buffer.from(goMarshal(dockerConfig)).toString('base64') },
   };
 }
 
