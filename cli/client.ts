@@ -16,6 +16,7 @@ import {
   type RegistryAuth,
 } from '../functions/contract/schemas.ts';
 import type { OutgoingRequest } from './sigv4.ts';
+import type { Transport, TransportResponse } from './transport.ts';
 
 /** The API answered with an error status; `body` is its JSON error when it sent one. */
 export class ApiError extends Error {
@@ -59,6 +60,8 @@ export interface ClientOptions {
   /** Signs each request (SigV4 for the deployed API); unsigned when absent. */
   readonly sign?: Signer;
   readonly timeoutMs?: number;
+  /** How requests are sent; the global fetch when absent. */
+  readonly transport?: Transport;
 }
 
 export interface RegcredClient {
@@ -76,6 +79,7 @@ export interface RegcredClient {
 export function createClient(options: ClientOptions): RegcredClient {
   const base = options.endpoint.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const send: Transport = options.transport ?? fetch;
 
   async function call(route: Route, params: Record<string, string>, init: { query?: Record<string, string>; json?: unknown } = {}) {
     const url = new URL(`${base}${expandPath(route.path, params)}`);
@@ -88,10 +92,10 @@ export function createClient(options: ClientOptions): RegcredClient {
       ...(body !== undefined && { body }),
     };
     const { host: _host, ...headers } = options.sign ? await options.sign(request) : request.headers;
-    let response: Response;
+    let response: TransportResponse;
     let text: string;
     try {
-      response = await fetch(url, { method: route.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      response = await send(url, { method: route.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
       text = await response.text();
     } catch (error) {
       throw new UnreachableError(base, reasonOf(error, timeoutMs));
@@ -148,7 +152,7 @@ function parse<T>(schema: { safeParse(input: unknown): { success: true; data: T 
   return result.data;
 }
 
-function apiError(response: Response, text: string): ApiError {
+function apiError(response: TransportResponse, text: string): ApiError {
   let json: unknown;
   try {
     json = JSON.parse(text);
