@@ -191,7 +191,7 @@ Example:
       'after',
       `
 Example:
-  $ (umask 077; regcred docker config-json > auth.json)
+  $ regcred docker config-json > auth.json    # holds passwords: run umask 077 first
   $ skopeo inspect --authfile auth.json docker://ghcr.io/org/app:1.2`,
     )
     .action(async (_options: unknown, command: Command) => {
