@@ -4,7 +4,7 @@
 // an endpoint needs signing, so a bin's usual run loads one small file.
 // Run by `prepack` (so `npm pack` ships fresh bins) and by the tests.
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 
@@ -33,6 +33,22 @@ const common: BuildOptions = {
   logLevel: 'warning',
 };
 
+/**
+ * The contract's modules only define schemas and constants, so a bin may drop any it does not use
+ * (zod calls at module level look like side effects to esbuild; each unused schema module would
+ * otherwise still be built at every start).
+ */
+const contractDir = join(repoRoot, 'functions', 'contract');
+const contractWithoutSideEffects: Plugin = {
+  name: 'contract-without-side-effects',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^\.\.?\/.*\.ts$/ }, (args) => {
+      const path = resolve(args.resolveDir, args.path);
+      return path.startsWith(contractDir) ? { path, sideEffects: false } : undefined;
+    });
+  },
+};
+
 /** The bins' `import('./sigv4.ts')` becomes a runtime import of the sibling dist/sigv4.mjs. */
 const sigv4External: Plugin = {
   name: 'sigv4-external',
@@ -47,7 +63,7 @@ export async function buildBins(outdir = join(repoRoot, 'dist')): Promise<Record
   await Promise.all([
     // One build per bin, so each file holds only what that bin uses.
     ...Object.entries(binEntries).map(([name, entry]) =>
-      build({ ...common, entryPoints: [join(repoRoot, entry)], outfile: join(outdir, `${name}.mjs`), plugins: [sigv4External] }),
+      build({ ...common, entryPoints: [join(repoRoot, entry)], outfile: join(outdir, `${name}.mjs`), plugins: [sigv4External, contractWithoutSideEffects] }),
     ),
     build({ ...common, entryPoints: [join(repoRoot, sigv4Entry)], outfile: join(outdir, sigv4File), banner: { js: requireShim } }),
   ]);
