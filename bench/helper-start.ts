@@ -1,6 +1,7 @@
 // The credential helper's cost per pull: `docker-credential-regcred get` from process start to exit
 // (bundled bin, system Node, one resolve against the local stack) against `node -e 0` on the same
-// Node, interleaved round by round; plus `version` (no network) and `regcred --version`.
+// Node, interleaved round by round; plus `version` (no network), `regcred --version`, and the floor
+// for any Node helper: a bare `node -e` that makes the same resolve request with node:http.
 // Run alone with `node bench/helper-start.ts`, or as part of `npm run bench`.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
@@ -22,6 +23,8 @@ export interface HelperStartResult {
   readonly getMs: Spread;
   readonly versionMs: Spread;
   readonly cliVersionMs: Spread;
+  /** `node -e` doing only the same GET with node:http: what any Node helper costs at least. */
+  readonly bareGetMs: Spread;
   /** One resolve over HTTP from a warm process: the part of `get` that is the API's, not start-up. */
   readonly resolveMs: Spread;
   readonly helperBytes: number;
@@ -58,11 +61,13 @@ export async function measureHelperStart(workDir: string, apiUrl: string): Promi
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: workDir, XDG_CONFIG_HOME: workDir, REGCRED_PROJECT: project, REGCRED_ENDPOINT: apiUrl };
   const helper = bins['docker-credential-regcred'];
   const resolveUrl = `${apiUrl}${expandPath(routes.resolveRegistryAuth.path, { project })}?server=${encodeURIComponent(server)}`;
-  const samples = { node: [] as number[], get: [] as number[], version: [] as number[], cli: [] as number[], resolve: [] as number[] };
-  const kinds: (keyof typeof samples)[] = ['node', 'get', 'version', 'cli', 'resolve'];
+  const samples = { node: [] as number[], get: [] as number[], bareGet: [] as number[], version: [] as number[], cli: [] as number[], resolve: [] as number[] };
+  const kinds: (keyof typeof samples)[] = ['node', 'get', 'bareGet', 'version', 'cli', 'resolve'];
+  const bareGet = `require('node:http').get(${JSON.stringify(resolveUrl)}, (r) => r.resume())`;
   const measure: Record<keyof typeof samples, () => Promise<number>> = {
     node: () => timeRun(['-e', '0'], '', env),
     get: () => timeRun([helper, 'get'], `${server}\n`, env),
+    bareGet: () => timeRun(['-e', bareGet], '', env),
     version: () => timeRun([helper, 'version'], '', env),
     cli: () => timeRun([bins.regcred, '--version'], '', env),
     async resolve() {
@@ -91,6 +96,7 @@ export async function measureHelperStart(workDir: string, apiUrl: string): Promi
     getMs,
     versionMs: spread(samples.version),
     cliVersionMs: spread(samples.cli),
+    bareGetMs: spread(samples.bareGet),
     resolveMs: spread(samples.resolve),
     helperBytes: statSync(helper).size,
     ratio,
@@ -119,9 +125,12 @@ export function helperStartSection(r: HelperStartResult): string[] {
     '|---|---|---|',
     `| \`node -e 0\` | ${ms(r.nodeMs)} | 1 |`,
     `| helper \`get\` | ${ms(r.getMs)} | **${round(r.ratio, 2)}** (target <= ${helperStartTarget}: ${r.met ? 'met' : '**missed**'}) |`,
+    `| floor: \`node -e\` making the same GET with node:http, nothing else | ${ms(r.bareGetMs)} | ${round(r.bareGetMs.median / r.nodeMs.median, 2)} |`,
     `| helper \`version\` (no network) | ${ms(r.versionMs)} | ${round(r.versionMs.median / r.nodeMs.median, 2)} |`,
     `| \`regcred --version\` | ${ms(r.cliVersionMs)} | ${round(r.cliVersionMs.median / r.nodeMs.median, 2)} |`,
-    `| one resolve over HTTP from a warm process (the API's share of \`get\`) | ${ms(r.resolveMs)} | |`,
+    `| one resolve over HTTP from a warm process, requests back to back | ${ms(r.resolveMs)} | |`,
+    '',
+    `The helper's own cost is \`get\` against the floor: ${round(r.getMs.median / r.bareGetMs.median, 2)}x (medians), ${round(r.getMs.median - r.bareGetMs.median, 1)} ms. The floor's distance from \`node -e 0\` is the API's answer to a request from a process that just started, which on a loaded box takes longer than back-to-back requests from a warm process (the local stack's processes have to be scheduled again after each pause).`,
     '',
   ];
 }
