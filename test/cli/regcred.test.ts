@@ -1,5 +1,4 @@
 // End-to-end: the package's real `regcred` bin as a subprocess against the run's `npm start` stack.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,8 @@ import { expandPath, routes } from '../../functions/contract/routes.ts';
 import { keyOf, tableKeys } from '../../functions/contract/table.ts';
 import { run } from '../../cli/program.ts';
 import { apiAdd } from '../support/api.ts';
+import { cleanEnv } from '../support/bins.ts';
+import { runProgram, type Run } from '../support/run.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
@@ -32,32 +33,15 @@ const transcripts: string[] = [];
 const tempDirs: string[] = [];
 let configHome = '';
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the bin with a clean environment: no REGCRED_* or AWS settings, a private XDG_CONFIG_HOME. */
-function regcred(args: string[], options: { stdin?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Result> {
-  const env: Record<string, string> = { XDG_CONFIG_HOME: configHome };
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !/^(REGCRED_|AWS_)/.test(name)) env[name] ??= value;
-  }
-  Object.assign(env, options.env);
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { cwd: repoRoot, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdin.end(options.stdin ?? '');
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      transcripts.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
+async function regcred(args: string[], options: { stdin?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Run> {
+  const result = await runProgram(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
+    cwd: repoRoot,
+    env: cleanEnv({ XDG_CONFIG_HOME: configHome, ...options.env }),
+    ...(options.stdin !== undefined && { stdin: options.stdin }),
   });
+  transcripts.push(result.stdout, result.stderr);
+  return result;
 }
 
 /** Adds many credentials a few at a time, so the burst does not starve other test files. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { goJson } from '../../cli/go-json.ts';
 import { apiAdd } from '../support/api.ts';
-import { buildBinsForTest, runBin, type BinRun, type BuiltBins } from '../support/bins.ts';
+import { binRunner, buildBinsForTest, type BinRun, type BuiltBins } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { freePort } from '../support/registry.ts';
 import { trackSecret } from '../support/secret-audit.ts';
@@ -28,14 +28,7 @@ let bins: BuiltBins;
 let configHome: string;
 const runs: BinRun[] = [];
 
-async function helper(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<BinRun> {
-  const result = await runBin(bins.paths['docker-credential-regcred'], args, {
-    ...(stdin !== undefined && { stdin }),
-    env: { XDG_CONFIG_HOME: configHome, REGCRED_PROJECT: project, REGCRED_ENDPOINT: apiUrl, ...env },
-  });
-  runs.push(result);
-  return result;
-}
+const helper = binRunner(() => bins, 'docker-credential-regcred', () => ({ XDG_CONFIG_HOME: configHome, REGCRED_PROJECT: project, REGCRED_ENDPOINT: apiUrl }), runs);
 
 beforeAll(async () => {
   configHome = mkdtempSync(join(tmpdir(), 'regcred-helper-'));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAdd } from '../support/api.ts';
-import { buildBinsForTest, runBin, type BinRun, type BuiltBins } from '../support/bins.ts';
+import { binRunner, buildBinsForTest, type BinRun, type BuiltBins } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { freePort } from '../support/registry.ts';
 import { trackSecret } from '../support/secret-audit.ts';
@@ -24,14 +24,12 @@ const runs: BinRun[] = [];
 
 const request = (image: string, version = apiVersion) => JSON.stringify({ apiVersion: version, kind: 'CredentialProviderRequest', image });
 
-async function provider(args: string[], stdin: string, env: Record<string, string> = {}): Promise<BinRun> {
-  const result = await runBin(bins.paths['regcred-kubelet-credential-provider'], args, {
-    stdin,
-    env: { XDG_CONFIG_HOME: configHome, REGCRED_PROJECT: project, REGCRED_ENDPOINT: apiUrl, ...env },
-  });
-  runs.push(result);
-  return result;
-}
+const provider = binRunner(
+  () => bins,
+  'regcred-kubelet-credential-provider',
+  () => ({ XDG_CONFIG_HOME: configHome, REGCRED_PROJECT: project, REGCRED_ENDPOINT: apiUrl }),
+  runs,
+);
 
 beforeAll(async () => {
   configHome = mkdtempSync(join(tmpdir(), 'regcred-kubelet-'));

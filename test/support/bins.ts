@@ -1,12 +1,12 @@
 // The package's bins as users get them: bundled by cli/build.ts into a temp package dir
 // (dist/ + package.json) and run as subprocesses with the system Node (>= 20) when there is one,
 // with a clean environment (no REGCRED_* or AWS_* settings, a private config dir, no IMDS).
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binEntries, buildBins } from '../../cli/build.ts';
+import { runProgram, type Run } from './run.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -28,11 +28,7 @@ export async function buildBinsForTest(): Promise<BuiltBins> {
   return { dir, paths, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export interface BinRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type BinRun = Run;
 
 /** Environment for a bin: the parent's minus REGCRED_* and AWS_*, plus `env`. */
 export function cleanEnv(env: Record<string, string>): Record<string, string> {
@@ -44,15 +40,14 @@ export function cleanEnv(env: Record<string, string>): Record<string, string> {
 }
 
 export function runBin(file: string, args: readonly string[], options: { stdin?: string; env: Record<string, string> }): Promise<BinRun> {
-  const child = spawn(systemNode, [file, ...args], { env: cleanEnv(options.env) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(options.stdin ?? '');
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProgram(systemNode, [file, ...args], { env: cleanEnv(options.env), ...(options.stdin !== undefined && { stdin: options.stdin }) });
+}
+
+/** Runs one bin of `bins()` with this file's default environment under `env`; every run is kept in `runs`. */
+export function binRunner(bins: () => BuiltBins, name: BinName, defaults: () => Record<string, string>, runs: BinRun[]) {
+  return async (args: string[], stdin?: string, env: Record<string, string> = {}): Promise<BinRun> => {
+    const result = await runBin(bins().paths[name], args, { ...(stdin !== undefined && { stdin }), env: { ...defaults(), ...env } });
+    runs.push(result);
+    return result;
+  };
 }

@@ -2,6 +2,7 @@
 // with a free port, `auth: htpasswd` (bcrypt, written by `htpasswd -B`), storage in a temp dir; plus
 // an image built by hand as an OCI layout (one tiny layer, no network) and pushed with `skopeo`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { runProgram } from './run.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -27,25 +28,7 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a program to completion, stdin closed (or fed), output collected. */
-export function runProgram(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<Run> {
-  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdin.end(options.stdin ?? '');
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+export { runProgram, type Run } from './run.ts';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
