@@ -6,20 +6,14 @@ import { describe, expect, inject, it } from 'vitest';
 import { dockerConfigJsonPath, expandPath, registryAuthPath, routes } from '../../functions/contract/routes.ts';
 import { registryAuth } from '../../functions/contract/schemas.ts';
 import { uniqueProject } from '../support/handlers.ts';
-import { trackSecret } from '../support/secret-audit.ts';
-import { findSecrets } from '../support/secret-search.ts';
+import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
 const { apiUrl, serverLog } = inject('localStack');
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/kubectl-dockerconfigjson.json', import.meta.url), 'utf8')) as {
   cases: Array<{ server: string; username: string; password: string; email: string | null; dockerconfigjson: string }>;
 };
 
-const tracked = new Set<string>();
-/** A password this file sends, tracked by the run's secrets audit with docker's `auth` form too. */
-function secret(password: string, username = 'robot'): string {
-  for (const value of [password, `${username}:${password}`]) tracked.add(trackSecret(value));
-  return password;
-}
+const secret = (password: string, username = 'robot') => trackCredential(username, password);
 for (const c of fixture.cases) secret(c.password, c.username);
 
 async function request(method: string, path: string, body?: unknown) {
@@ -32,9 +26,7 @@ async function request(method: string, path: string, body?: unknown) {
 }
 
 /** Every answer but a resolve or dockerconfigjson 200 must be free of every password this file sent. */
-function expectNoPassword(reply: { text: string }) {
-  expect(findSecrets(reply.text, tracked).length, 'a password in a response that must not carry one').toBe(0);
-}
+const expectNoPassword = (reply: { text: string }) => expectNoTrackedSecret(reply.text);
 
 async function add(project: string, body: { server: string; username?: string | null; email?: string | null; password: string }) {
   const reply = await request('POST', expandPath(routes.addCredential.path, { project }), body);
