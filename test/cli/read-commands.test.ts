@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { run } from '../../cli/program.ts';
 import { apiAdd } from '../support/api.ts';
 import { uniqueProject } from '../support/handlers.ts';
-import { trackSecret } from '../support/secret-audit.ts';
+import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
 const { apiUrl } = inject('localStack');
 const project = uniqueProject('read-cli');
-const hubPassword = trackSecret(`read-cli-hub-${crypto.randomUUID()}`);
-const orgPassword = trackSecret(`read-cli-org-${crypto.randomUUID()}`);
+const hubPassword = trackCredential('me', `read-cli-hub-${crypto.randomUUID()}`);
+const orgPassword = trackCredential('bot', `read-cli-org-${crypto.randomUUID()}`);
 let hubId: string;
 let orgId: string;
 const errors: string[] = [];
@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const text of errors) for (const password of [hubPassword, orgPassword]) expect(text.includes(password)).toBe(false);
+  for (const text of errors) expectNoTrackedSecret(text, 'regcred stderr');
 });
 
 const hubEntry = { username: 'me', password: hubPassword, email: 'me@example.com', auth: Buffer.from(`me:${hubPassword}`).toString('base64') };

@@ -6,21 +6,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAdd } from '../support/api.ts';
-import { binRunner, buildBinsForTest, type BinRun, type BuiltBins } from '../support/bins.ts';
+import { binRunner, buildBinsForTest, type BinRun, type BuiltBins, type RecordedRun } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { freePort } from '../support/registry.ts';
-import { trackSecret } from '../support/secret-audit.ts';
+import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 import { startFaultApi } from './fault-api.ts';
 
 const apiVersion = 'credentialprovider.kubelet.k8s.io/v1';
 const { apiUrl } = inject('localStack');
 const project = uniqueProject('kubelet');
-const hubPassword = trackSecret(`kubelet-hub-${crypto.randomUUID()}`);
-const orgPassword = trackSecret(`kubelet-org-${crypto.randomUUID()}`);
+const hubPassword = trackCredential('hubuser', `kubelet-hub-${crypto.randomUUID()}`);
+const orgPassword = trackCredential('org-a-bot', `kubelet-org-${crypto.randomUUID()}`);
 
 let bins: BuiltBins;
 let configHome: string;
-const runs: BinRun[] = [];
+const runs: RecordedRun[] = [];
 
 const request = (image: string, version = apiVersion) => JSON.stringify({ apiVersion: version, kind: 'CredentialProviderRequest', image });
 
@@ -43,7 +43,10 @@ beforeAll(async () => {
 afterAll(() => {
   bins?.remove();
   rmSync(configHome, { recursive: true, force: true });
-  for (const run of runs) for (const password of [hubPassword, orgPassword]) expect(run.stderr.includes(password)).toBe(false);
+  for (const run of runs) {
+    expectNoTrackedSecret(run.stderr, `stderr of the provider ${run.args.join(' ')}`);
+    if (run.code !== 0) expectNoTrackedSecret(run.stdout, `stdout of the failed provider ${run.args.join(' ')}`);
+  }
 });
 
 describe('CredentialProviderResponse', () => {

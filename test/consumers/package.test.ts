@@ -10,12 +10,12 @@ import { apiAdd } from '../support/api.ts';
 import { cleanEnv, repoRoot, systemNode } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { runProgram, type Run } from '../support/registry.ts';
-import { trackSecret } from '../support/secret-audit.ts';
+import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
 const { apiUrl } = inject('localStack');
 const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 const project = uniqueProject('pack');
-const password = trackSecret(`pack-${crypto.randomUUID()}`);
+const password = trackCredential('packed', `pack-${crypto.randomUUID()}`);
 
 let dir: string;
 let prefix: string;
@@ -81,7 +81,9 @@ describe('the packed package', () => {
     const got = await installed('docker-credential-regcred', ['get'], 'registry.example.com:5443\n');
     expect(got.stderr).toBe('');
     expect(JSON.parse(got.stdout)).toEqual({ ServerURL: 'registry.example.com:5443', Username: 'packed', Secret: password });
+    expectNoTrackedSecret(got.stderr, 'helper stderr');
     const listed = await installed('regcred', ['docker', 'list-credentials']);
+    expectNoTrackedSecret(listed.stdout + listed.stderr, 'regcred list output');
     expect(listed).toMatchObject({ code: 0, stderr: '' });
     expect(listed.stdout).toMatch(/registry\.example\.com:5443\s+packed/);
   });

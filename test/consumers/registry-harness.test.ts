@@ -3,11 +3,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trackSecret } from '../support/secret-audit.ts';
+import { trackCredential } from '../support/secret-audit.ts';
 import { runProgram, startRegistry, type TestRegistry } from '../support/registry.ts';
 
 const username = 'harness';
-const password = trackSecret(`registry-harness-${crypto.randomUUID()}`);
+const password = trackCredential(username, `registry-harness-${crypto.randomUUID()}`);
 let registry: TestRegistry;
 
 beforeAll(async () => {

@@ -10,12 +10,12 @@ import { apiAdd, apiDelete } from '../support/api.ts';
 import { buildBinsForTest, cleanEnv, runBin, systemNode, type BuiltBins } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { freePort, runProgram, startRegistry, type Run, type TestRegistry } from '../support/registry.ts';
-import { trackSecret } from '../support/secret-audit.ts';
+import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
 const { apiUrl } = inject('localStack');
 const project = uniqueProject('skopeo');
 const username = 'puller';
-const password = trackSecret(`skopeo-${crypto.randomUUID()}`);
+const password = trackCredential(username, `skopeo-${crypto.randomUUID()}`);
 
 let registry: TestRegistry;
 let bins: BuiltBins;
@@ -37,7 +37,7 @@ afterAll(async () => {
   await registry?.stop();
   bins?.remove();
   rmSync(home, { recursive: true, force: true });
-  for (const output of outputs) expect(output.includes(password)).toBe(false);
+  for (const output of outputs) expectNoTrackedSecret(output, 'skopeo or regcred stderr');
 });
 
 const env = (extra: Record<string, string> = {}) =>
@@ -67,6 +67,7 @@ function credHelpersFile(): string {
 
 async function configJsonFile(): Promise<string> {
   const result = await runBin(bins.paths.regcred, ['docker', 'config-json'], { env: env() });
+  outputs.push(result.stderr);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   const file = join(home, 'regcred-auth.json');

@@ -30,6 +30,11 @@ export async function buildBinsForTest(): Promise<BuiltBins> {
 
 export type BinRun = Run;
 
+/** A run with the arguments it was given. */
+export interface RecordedRun extends Run {
+  readonly args: readonly string[];
+}
+
 /** Environment for a bin: the parent's minus REGCRED_* and AWS_*, plus `env`. */
 export function cleanEnv(env: Record<string, string>): Record<string, string> {
   const clean: Record<string, string> = { AWS_EC2_METADATA_DISABLED: 'true' };
@@ -44,10 +49,10 @@ export function runBin(file: string, args: readonly string[], options: { stdin?:
 }
 
 /** Runs one bin of `bins()` with this file's default environment under `env`; every run is kept in `runs`. */
-export function binRunner(bins: () => BuiltBins, name: BinName, defaults: () => Record<string, string>, runs: BinRun[]) {
+export function binRunner(bins: () => BuiltBins, name: BinName, defaults: () => Record<string, string>, runs: RecordedRun[]) {
   return async (args: string[], stdin?: string, env: Record<string, string> = {}): Promise<BinRun> => {
     const result = await runBin(bins().paths[name], args, { ...(stdin !== undefined && { stdin }), env: { ...defaults(), ...env } });
-    runs.push(result);
+    runs.push({ ...result, args });
     return result;
   };
 }
