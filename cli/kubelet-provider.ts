@@ -77,7 +77,7 @@ export async function runProvider(
     io.out(goJson(response));
     return 0;
   } catch (error) {
-    const usageError = error instanceof UsageError || (error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');
+    const usageError = error instanceof UsageError || (error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));
     io.err(`${providerName}: ${usageError ? (error as Error).message : describeError(error)}\n`);
     return usageError ? 2 : 1;
   }
