@@ -39,9 +39,9 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs an installed bin by name from PATH, as a shell would: its `#!/usr/bin/env node` finds the system Node first. */
-const installed = (bin: string, args: string[], stdin?: string): Promise<Run> =>
+const installed = (bin: string, args: string[], stdin?: string, env: Record<string, string> = {}): Promise<Run> =>
   runProgram(join(prefix, 'bin', bin), args, {
-    env: cleanEnv({ PATH: `${dir}:${join(prefix, 'bin')}:/usr/bin:/bin`, REGCRED_PROJECT: project, REGCRED_ENDPOINT: apiUrl, XDG_CONFIG_HOME: dir }),
+    env: cleanEnv({ PATH: `${dir}:${join(prefix, 'bin')}:/usr/bin:/bin`, REGCRED_PROJECT: project, REGCRED_ENDPOINT: apiUrl, XDG_CONFIG_HOME: dir, ...env }),
     ...(stdin !== undefined && { stdin }),
   });
 
@@ -86,5 +86,18 @@ describe('the packed package', () => {
     expectNoTrackedSecret(listed.stdout + listed.stderr, 'regcred list output');
     expect(listed).toMatchObject({ code: 0, stderr: '' });
     expect(listed.stdout).toMatch(/registry\.example\.com:5443\s+packed/);
+  });
+
+  it('loads the SigV4 file for an execute-api endpoint (no AWS credentials here: a clear failure before any request)', async () => {
+    const nowhere = join(dir, 'no-such-file');
+    const endpoint = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
+    const result = await installed('docker-credential-regcred', ['get'], 'docker.io', {
+      REGCRED_ENDPOINT: endpoint,
+      HOME: dir,
+      AWS_CONFIG_FILE: nowhere,
+      AWS_SHARED_CREDENTIALS_FILE: nowhere,
+    });
+    expect(result).toMatchObject({ code: 1, stderr: '' });
+    expect(result.stdout).toMatch(new RegExp(`^regcred: No AWS credentials to sign requests to ${endpoint} .*\\n$`));
   });
 });
