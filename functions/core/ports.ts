@@ -26,10 +26,11 @@ export interface CredentialStore {
 
 /** The read side: what resolving needs, apart from the write side's store so their bundles stay apart. */
 export interface CredentialReader {
-  /** For each of these registry keys the project holds, the id of the credential that holds it. */
-  guards(project: string, registries: readonly string[]): Promise<ReadonlyMap<string, string>>;
-  /** The credential with its ciphertext, or undefined when the project has no such id. */
-  get(project: string, id: string): Promise<StoredCredential | undefined>;
+  /**
+   * The credential, with its ciphertext, of the first of these registry keys that the project
+   * holds one for (callers list them most specific first); undefined when it holds none of them.
+   */
+  firstMatch(project: string, registries: readonly string[]): Promise<StoredCredential | undefined>;
   /** Every credential of the project with its ciphertext, one page at a time. */
   pages(project: string): AsyncIterable<readonly StoredCredential[]>;
 }

@@ -1,6 +1,6 @@
 // Resolve: the one credential an image (or a credential helper's server) needs, password included.
-// Cost does not grow with the project: one batch read of the candidate registry guards, one read of
-// the credential, one KMS Decrypt.
+// Cost does not grow with the project: the reader looks the candidate registry keys up directly
+// (one batch read of their guards, one read of the credential), then one KMS Decrypt.
 import { encryptionContext } from './credential.ts';
 import { NoCredentialError, ValidationError } from './errors.ts';
 import { candidateRegistries, normaliseImage } from './image-reference.ts';
@@ -49,18 +49,11 @@ export function registryLookup(query: { readonly image?: string | undefined; rea
 }
 
 export async function resolveRegistryAuth(deps: ResolveDeps, project: string, lookup: RegistryLookup): Promise<RegistryAuth> {
-  const guards = await deps.reader.guards(project, lookup.registries);
-  for (const registry of lookup.registries) {
-    const id = guards.get(registry);
-    if (id === undefined) continue;
-    const credential = await deps.reader.get(project, id);
-    // Deleted since its guard was read: the next less specific credential, if any, is the answer.
-    if (credential?.registry !== registry) continue;
-    const password = await deps.decryptor.decrypt(credential.ciphertext, encryptionContext(project, credential.id));
-    const { server, username, email } = credential;
-    return { credentialId: credential.id, registry, image: lookup.image, server, username, email, password };
-  }
-  throw new NoCredentialError(noCredentialMessage(lookup));
+  const credential = await deps.reader.firstMatch(project, lookup.registries);
+  if (!credential) throw new NoCredentialError(noCredentialMessage(lookup));
+  const password = await deps.decryptor.decrypt(credential.ciphertext, encryptionContext(project, credential.id));
+  const { id, registry, server, username, email } = credential;
+  return { credentialId: id, registry, image: lookup.image, server, username, email, password };
 }
 
 function noCredentialMessage({ image, registries }: RegistryLookup): string {

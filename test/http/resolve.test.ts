@@ -45,12 +45,12 @@ async function dockerConfig(project: string) {
   return request('GET', expandPath(dockerConfigJsonPath, { project }));
 }
 
-/** The audit lines the server wrote for a project so far. */
-function auditLines(project: string): Array<Record<string, any>> {
+/** The log lines the server wrote for a project's read-side requests so far. */
+function readSideLines(project: string): Array<Record<string, any>> {
   return readFileSync(serverLog, 'utf8')
     .split('\n')
-    .filter((line) => line.includes('"message":"audit"') && line.includes(`"${project}"`))
-    .map((line) => JSON.parse(line).audit);
+    .filter((line) => line.includes(`"project":"${project}"`) && /"route":"(resolve-registry-auth|get-dockerconfigjson)"/.test(line))
+    .map((line) => JSON.parse(line));
 }
 
 describe('GET /projects/{project}/registry-auth', () => {
@@ -242,7 +242,7 @@ describe('GET /projects/{project}/dockerconfigjson', () => {
 });
 
 describe('the audit log', () => {
-  it('writes one line per request, with caller, project, image, match, ids and outcome, never a password', async () => {
+  it('writes one line per request, the audit line, with caller, project, image, match, ids and outcome, never a password', async () => {
     const project = uniqueProject('audit');
     const password = secret(`audit-${crypto.randomUUID()}`);
     const created = await add(project, { server: 'ghcr.io/org', username: 'robot', password });
@@ -253,8 +253,16 @@ describe('the audit log', () => {
     await dockerConfig(project);
     const base = { caller: 'local', project, registries: [], credentialIds: [], image: null, server: null };
     // The server writes a line as it answers; the last one may still be in its stdout pipe.
-    await expect.poll(() => auditLines(project).length).toBe(5);
-    expect(auditLines(project)).toEqual([
+    await expect.poll(() => readSideLines(project).length).toBe(5);
+    const lines = readSideLines(project);
+    expect(lines.map((l) => [l.message, l.statusCode])).toEqual([
+      ['audit', 200],
+      ['audit', 404],
+      ['audit', 404],
+      ['audit', 400],
+      ['audit', 200],
+    ]);
+    expect(lines.map((l) => l.audit)).toEqual([
       { ...base, image: 'ghcr.io/org/app', registries: ['ghcr.io/org'], credentialIds: [created.id], outcome: 'resolved' },
       { ...base, image: 'ghcr.io/org2/app', outcome: 'no-credential' },
       { ...base, server: 'ghcr.io', outcome: 'no-credential' },

@@ -1,7 +1,7 @@
 // The read side's handlers in-process against DynamoDB Local and the local KMS: what each request
 // costs in AWS calls, how many Decrypts run at once, what the audit line says about the caller, and
 // that a ciphertext moved to another record or an unreachable key service never yields a password.
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig } from '../../functions/adapters/aws-clients.ts';
@@ -97,6 +97,22 @@ describe('resolve: cost does not grow with the project', () => {
     expect(reply.status).toBe(200);
     expect(reply.json.credentialId).toBe(target.id);
     expect(c.calls).toEqual({ dynamodb: { BatchGetItem: 2, GetItem: 1 }, kms: { Decrypt: 1 } });
+  });
+});
+
+describe('resolve: a credential deleted between reading its guard and reading it', () => {
+  it('falls through to the next less specific credential, in the same two reads', async () => {
+    const project = uniqueProject('gone');
+    const host = await add(project, 'reg.example.com');
+    const team = await add(project, 'reg.example.com/team');
+    // The state a concurrent delete leaves for a moment: the guard still there, the credential gone.
+    await dynamo.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: keyOf.project(project) }, sk: { S: keyOf.credential(team.id) } } }));
+    const c = counted();
+    const reply = await resolve(c.resolve, project, { image: 'reg.example.com/team/app' });
+    expect(reply.status).toBe(200);
+    expect(reply.json.credentialId).toBe(host.id);
+    expect(reply.json.password === host.password).toBe(true);
+    expect(c.calls).toEqual({ dynamodb: { BatchGetItem: 1, GetItem: 2 }, kms: { Decrypt: 1 } });
   });
 });
 

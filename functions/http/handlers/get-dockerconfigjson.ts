@@ -3,13 +3,14 @@ import { routes } from '../../contract/routes.ts';
 import { dockerConfigJson, goJson } from '../../core/docker-config.ts';
 import type { ResolveDeps } from '../../core/resolve-registry-auth.ts';
 import { apiHandler, parse } from '../api-handler.ts';
-import { audited } from '../audit.ts';
+import { auditLine, auditRecord } from '../audit.ts';
 import { jsonText } from '../responses.ts';
 
 export function getDockerConfigJsonHandler(deps: ResolveDeps) {
   return apiHandler(
     routes.getDockerConfigJson,
-    audited(async (event, record) => {
+    async (event) => {
+      const record = auditRecord(event);
       const { project } = parse(projectParams, event.pathParameters);
       record.project = project;
       const { config, credentials } = await dockerConfigJson(deps, project);
@@ -18,6 +19,7 @@ export function getDockerConfigJsonHandler(deps: ResolveDeps) {
         record.registries.push(registry);
       }
       return jsonText(200, goJson(config));
-    }),
+    },
+    auditLine,
   );
 }

@@ -3,13 +3,14 @@ import { registryAuthQuery } from '../../contract/registry-auth-query.ts';
 import { routes } from '../../contract/routes.ts';
 import { registryLookup, resolveRegistryAuth, type ResolveDeps } from '../../core/resolve-registry-auth.ts';
 import { apiHandler, parse } from '../api-handler.ts';
-import { audited } from '../audit.ts';
+import { auditLine, auditRecord } from '../audit.ts';
 import { json } from '../responses.ts';
 
 export function resolveRegistryAuthHandler(deps: ResolveDeps) {
   return apiHandler(
     routes.resolveRegistryAuth,
-    audited(async (event, record) => {
+    async (event) => {
+      const record = auditRecord(event);
       const { project } = parse(projectParams, event.pathParameters);
       record.project = project;
       const lookup = registryLookup(parse(registryAuthQuery, event.queryStringParameters ?? {}));
@@ -19,6 +20,7 @@ export function resolveRegistryAuthHandler(deps: ResolveDeps) {
       record.registries.push(auth.registry);
       record.credentialIds.push(auth.credentialId);
       return json(200, auth);
-    }),
+    },
+    auditLine,
   );
 }
