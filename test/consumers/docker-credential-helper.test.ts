@@ -130,6 +130,12 @@ describe('failures that are not not-found', () => {
     }
   });
 
+  it('a server string the API refuses as invalid (400 from the real API)', async () => {
+    const result = await helper(['get'], 'not a host!');
+    isOtherFailure(result);
+    expect(result.stdout).toMatch(/server/i);
+  });
+
   it('no project configured', async () => {
     const result = await helper(['get'], 'docker.io', { REGCRED_PROJECT: '' });
     isOtherFailure(result);
