@@ -13,6 +13,7 @@ import type { ScaleResult } from './scale.ts';
 import type { Spread } from './stats.ts';
 import { round } from './stats.ts';
 import { changes } from './changes.ts';
+import { helperStartSection, helperStartTarget, type HelperStartResult } from './helper-start.ts';
 import { connections, type ThroughputResult } from './throughput.ts';
 import type { WarmResult } from './warm.ts';
 
@@ -23,6 +24,7 @@ export interface Results {
   cold: ColdStartResults;
   throughput: { list: ThroughputResult; add: ThroughputResult };
   scale: ScaleResult;
+  helperStart: HelperStartResult;
   cost: { perRoute: Record<Op, RouteCost>; monthly: ReturnType<typeof monthlyComparison>; memoryMb: number };
   seconds: number;
 }
@@ -62,6 +64,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     listThroughputRatio: round(r.throughput.list.ratio, 3),
     scaleRatio: round(r.scale.ratio, 3),
     listCalls1000: r.scale.listCalls1000,
+    helperStartRatio: round(r.helperStart.ratio, 3),
     commit: dirty ? `${commit}+local-changes` : commit,
     date,
     machine,
@@ -77,6 +80,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
       scaleRatio: r.scale.ratio <= targets.scaleRatio,
       listCalls1000: r.scale.listCalls1000 === r.scale.listCalls1000Expected,
       callsPerOperation: r.calls.ok,
+      helperStart: r.helperStart.met,
     },
     details: {
       bundles: r.bundles,
@@ -85,6 +89,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
       throughput: r.throughput,
       scale: r.scale,
       calls: r.calls,
+      helperStart: r.helperStart,
       cost: { prices, capacityUnits, ...r.cost },
       seconds: round(r.seconds, 0),
     },
@@ -119,6 +124,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     `| Scale ratio (list, 100k other items / none) | | ${json.scaleRatio} | | <= ${targets.scaleRatio} | ${ok(m.scaleRatio)} |`,
     `| DynamoDB calls to list 1,000 (limit ${r.scale.pageLimit}) | | ${json.listCalls1000} | | = ${r.scale.listCalls1000Expected} | ${ok(m.listCalls1000)} |`,
     `| AWS calls per operation | ${ok(r.calls.ok.add)} | ${ok(r.calls.ok.list)} | ${ok(r.calls.ok.delete)} | add 1 Encrypt + 1 transaction; list 1 Query, 0 KMS; delete 0 KMS | ${ok(Object.values(r.calls.ok).every(Boolean))} |`,
+    `| Credential helper \`get\` start-to-exit / \`node -e 0\` (medians) | | ${json.helperStartRatio} | | <= ${helperStartTarget} | ${ok(m.helperStart)} |`,
     '',
     '## 1. Bundle size (as the CDK app bundles it)',
     '',
@@ -237,6 +243,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     ),
     '',
   );
+  p(...helperStartSection(r.helperStart));
   const mdFile = join(repoRoot, 'bench/RESULTS.md');
   writeFileSync(mdFile, `${lines.join('\n')}\n`);
   return { json: jsonFile, markdown: mdFile };

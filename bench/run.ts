@@ -6,6 +6,7 @@ import { functionDefaults } from '../infra/constructs/api-function.ts';
 import { localEnvironment, repoRoot } from '../local/stack.ts';
 import { synthBundles } from './bundles.ts';
 import { measureCalls } from './calls.ts';
+import { measureHelperStart } from './helper-start.ts';
 import { coldStartRuns, measureColdStart } from './cold-start.ts';
 import { monthlyComparison, routeCosts } from './cost.ts';
 import { batchPut, credentialItems, localDynamo } from './load.ts';
@@ -50,6 +51,9 @@ try {
   step('6/7 AWS calls per operation (SDK middleware counters, local stack)');
   const calls = await measureCalls('bench-calls');
 
+  step('helper start: docker-credential-regcred get (bundled, system Node) against node -e 0, interleaved rounds');
+  const helperStart = await measureHelperStart(workDir, stack.apiUrl);
+
   step(`2/7 cold start: fresh Node processes, ${coldStartRuns} runs per bundle, interleaved`);
   const cold = await measureColdStart(bundles, stack.env, { listProject, newDeleteTarget });
 
@@ -66,7 +70,7 @@ try {
   const perRoute = routeCosts(durations, logBytes, functionDefaults.memorySize);
   const cost = { perRoute, monthly: monthlyComparison(perRoute), memoryMb: functionDefaults.memorySize };
 
-  const { json, markdown } = writeReport({ bundles, warm, calls, cold, throughput, scale, cost, seconds: (performance.now() - started) / 1000 });
+  const { json, markdown } = writeReport({ bundles, warm, calls, cold, throughput, scale, cost, helperStart, seconds: (performance.now() - started) / 1000 });
   step(`done: wrote ${markdown} and ${json}`);
 } finally {
   await stack.stop();

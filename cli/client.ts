@@ -5,13 +5,18 @@ import { expandPath, routes, type Route } from '../functions/contract/routes.ts'
 import {
   credential,
   credentialPage,
+  dockerConfig,
   errorBody,
+  registryAuth,
   type AddCredentialRequest,
   type Credential,
   type CredentialPage,
+  type DockerConfig,
   type ErrorBody,
+  type RegistryAuth,
 } from '../functions/contract/schemas.ts';
 import type { OutgoingRequest } from './sigv4.ts';
+import { nodeTransport, type Transport, type TransportResponse } from './transport.ts';
 
 /** The API answered with an error status; `body` is its JSON error when it sent one. */
 export class ApiError extends Error {
@@ -23,6 +28,11 @@ export class ApiError extends Error {
     this.status = status;
     this.body = body;
   }
+}
+
+/** The vault answered that it holds no credential for the image or server (not a failure to ask). */
+export function isNoCredential(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404 && error.body?.error === 'NoCredential';
 }
 
 /** No HTTP answer at all: connection refused, unknown host, timeout. */
@@ -50,6 +60,8 @@ export interface ClientOptions {
   /** Signs each request (SigV4 for the deployed API); unsigned when absent. */
   readonly sign?: Signer;
   readonly timeoutMs?: number;
+  /** How requests are sent; node:http(s) when absent. */
+  readonly transport?: Transport;
 }
 
 export interface RegcredClient {
@@ -58,11 +70,16 @@ export interface RegcredClient {
   /** Every credential of the project, following nextToken to the end. */
   listAll(project: string): Promise<Credential[]>;
   remove(project: string, id: string): Promise<void>;
+  /** The project's most specific credential for an image, or (helper semantics) a server's host-level one. */
+  resolve(project: string, query: { image: string } | { server: string }): Promise<RegistryAuth>;
+  /** Every credential of the project as a docker config `{"auths": ...}` object. */
+  dockerConfigJson(project: string): Promise<DockerConfig>;
 }
 
 export function createClient(options: ClientOptions): RegcredClient {
   const base = options.endpoint.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const send: Transport = options.transport ?? nodeTransport;
 
   async function call(route: Route, params: Record<string, string>, init: { query?: Record<string, string>; json?: unknown } = {}) {
     const url = new URL(`${base}${expandPath(route.path, params)}`);
@@ -75,12 +92,12 @@ export function createClient(options: ClientOptions): RegcredClient {
       ...(body !== undefined && { body }),
     };
     const { host: _host, ...headers } = options.sign ? await options.sign(request) : request.headers;
-    let response: Response;
+    let response: TransportResponse;
     let text: string;
     try {
-      // Never follow a redirect: it would re-send the body (a password) and the signature headers
-      // (with a session token) to wherever the Location says, even from https to http.
-      response = await fetch(url, { method: route.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      // Never follows a redirect (nodeTransport): it would re-send the body (a password) and the signature
+      // headers (with a session token) to wherever the Location says, even from https to http.
+      response = await send(url, { method: route.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
       text = await response.text();
     } catch (error) {
       throw new UnreachableError(base, reasonOf(error, timeoutMs));
@@ -117,6 +134,12 @@ export function createClient(options: ClientOptions): RegcredClient {
     async remove(project, id) {
       await call(routes.deleteCredential, { project, id });
     },
+    async resolve(project, query) {
+      return parse(registryAuth, await call(routes.resolveRegistryAuth, { project }, { query }));
+    },
+    async dockerConfigJson(project) {
+      return parse(dockerConfig, await call(routes.getDockerConfigJson, { project }));
+    },
   };
 }
 
@@ -132,7 +155,7 @@ function parse<T>(schema: { safeParse(input: unknown): { success: true; data: T 
   return result.data;
 }
 
-function apiError(response: Response, text: string): ApiError {
+function apiError(response: TransportResponse, text: string): ApiError {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -146,13 +169,13 @@ function apiError(response: Response, text: string): ApiError {
   const message = typeof gatewayMessage === 'string' ? gatewayMessage : response.statusText || 'no message';
   const hint =
     response.status === 403
-      ? '; the AWS identity signing the request needs execute-api:Invoke on this project and method (see grantProjectAccess)'
+      ? '; the AWS identity signing the request needs execute-api:Invoke on this project for this capability (see grantProjectAccess)'
       : '';
   return new ApiError(response.status, `HTTP ${response.status}: ${message}${hint}`);
 }
 
-function redirected(response: Response, base: string): ApiError {
-  const location = response.headers.get('location');
+function redirected(response: TransportResponse, base: string): ApiError {
+  const location = response.header('location');
   const where = location ? ` to ${location}` : '';
   return new ApiError(
     response.status,

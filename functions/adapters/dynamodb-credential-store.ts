@@ -4,17 +4,15 @@ import {
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
-  type AttributeValue,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import type { CredentialView, StoredCredential } from '../core/credential.ts';
+import type { StoredCredential } from '../core/credential.ts';
 import { ConflictError, NotFoundError, UnavailableError } from '../core/errors.ts';
 import type { CredentialPage, CredentialStore } from '../core/ports.ts';
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';
-
-type Item = Record<string, AttributeValue>;
+import { fromItem, s, type Item } from './dynamodb-items.ts';
 
 const viewAttributes = ['id', 'server', 'registry', 'username', 'email', 'createdAt'] as const;
 const projection = {
@@ -173,18 +171,6 @@ function toItem(c: StoredCredential): Item {
   return item;
 }
 
-function fromItem(item: Item): CredentialView {
-  return {
-    id: item['id']?.S ?? '',
-    server: item['server']?.S ?? '',
-    registry: item['registry']?.S ?? '',
-    username: item['username']?.S ?? null,
-    email: item['email']?.S ?? null,
-    createdAt: item['createdAt']?.S ?? '',
-  };
-}
-
-const s = (value: string): AttributeValue => ({ S: value });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const conflict = (registry: string, existingId: string) =>

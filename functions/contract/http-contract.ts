@@ -5,7 +5,7 @@
 import type * as z from 'zod/mini';
 import type { ErrorCode } from './error-codes.ts';
 import type { Route } from './routes.ts';
-import { addCredentialRequest, credential, credentialId, credentialPage, listQuery, projectName } from './schemas.ts';
+import { addCredentialRequest, credential, credentialId, credentialPage, dockerConfig, listQuery, projectName, registryAuth, registryAuthQuery } from './schemas.ts';
 
 export interface ResponseContract {
   readonly description: string;
@@ -40,6 +40,7 @@ export const errorWhen: Readonly<Record<ErrorCode, string>> = {
   PayloadTooLarge: 'The request body is over 16 KiB.',
   Unavailable: 'KMS or DynamoDB failed or timed out; nothing was written.',
   InternalError: 'An unexpected failure; nothing was returned.',
+  NoCredential: 'No credential of this project matches the image or server.',
 };
 
 export const routeContracts = {
@@ -62,6 +63,27 @@ export const routeContracts = {
   'delete-credential': {
     responses: { 204: { description: 'Deleted; no body.' } },
     errors: ['NotFound'],
+  },
+  'resolve-registry-auth': {
+    query: registryAuthQuery,
+    responses: {
+      200: {
+        description: 'The most specific matching credential, password included (audited; never cached).',
+        body: registryAuth,
+        headers: { 'cache-control': '`no-store`.' },
+      },
+    },
+    errors: ['NoCredential'],
+  },
+  'get-dockerconfigjson': {
+    responses: {
+      200: {
+        description: 'Every credential of the project as a docker config `{"auths": ...}`, passwords included (audited; never cached).',
+        body: dockerConfig,
+        headers: { 'cache-control': '`no-store`.' },
+      },
+    },
+    errors: [],
   },
 } as const satisfies Record<Route['name'], RouteContract>;
 

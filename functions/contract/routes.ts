@@ -11,7 +11,7 @@ export type Capability = 'read' | 'write' | 'resolve';
 
 export interface Route {
   /** Stable name, used for the Lambda function and its log group. */
-  readonly name: 'add-credential' | 'list-credentials' | 'delete-credential';
+  readonly name: 'add-credential' | 'list-credentials' | 'delete-credential' | 'resolve-registry-auth' | 'get-dockerconfigjson';
   readonly method: HttpMethod;
   readonly capability: Capability;
   /** API Gateway path template. */
@@ -25,6 +25,8 @@ export interface Route {
 
 export const credentialsPath = '/projects/{project}/docker-credentials';
 export const credentialPath = `${credentialsPath}/{id}`;
+export const registryAuthPath = '/projects/{project}/registry-auth';
+export const dockerConfigJsonPath = '/projects/{project}/dockerconfigjson';
 
 export const routes = {
   addCredential: {
@@ -53,6 +55,24 @@ export const routes = {
     entry: 'functions/delete-credential.ts',
     hasBody: false,
     summary: 'Delete one credential by id.',
+  },
+  resolveRegistryAuth: {
+    name: 'resolve-registry-auth',
+    method: 'GET',
+    capability: 'resolve',
+    path: registryAuthPath,
+    entry: 'functions/resolve-registry-auth.ts',
+    hasBody: false,
+    summary: 'The credential, password included, that pulls an image (?image=) or that a credential helper gets for a host (?server=).',
+  },
+  getDockerConfigJson: {
+    name: 'get-dockerconfigjson',
+    method: 'GET',
+    capability: 'resolve',
+    path: dockerConfigJsonPath,
+    entry: 'functions/get-dockerconfigjson.ts',
+    hasBody: false,
+    summary: 'Every credential of the project, passwords included, as a docker config.json {"auths"} object.',
   },
 } as const satisfies Record<string, Route>;
 

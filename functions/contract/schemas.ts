@@ -8,6 +8,7 @@ import { errorCodes, type ErrorCode } from './error-codes.ts';
 export { projectName, credentialId } from './fields.ts';
 export { addCredentialRequest, type AddCredentialRequest } from './add-request.ts';
 export { listQuery } from './list-query.ts';
+export { registryAuthQuery, type RegistryAuthQuery } from './registry-auth-query.ts';
 export { errorCodes, type ErrorCode } from './error-codes.ts';
 
 export const credential = z.object({
@@ -25,6 +26,27 @@ export const credentialPage = z.object({
   nextToken: z.nullable(z.string()),
 });
 export type CredentialPage = z.infer<typeof credentialPage>;
+
+/** GET /projects/{project}/registry-auth: the matched credential, password included. */
+export const registryAuth = z.object({
+  credentialId: z.uuid(),
+  registry: z.string(),
+  image: z.nullable(z.string()),
+  server: z.string(),
+  username: z.nullable(z.string()),
+  email: z.nullable(z.string()),
+  password: z.string(),
+});
+export type RegistryAuth = z.infer<typeof registryAuth>;
+
+/** GET /projects/{project}/dockerconfigjson: kubectl's `.dockerconfigjson` content. */
+export const dockerConfig = z.object({
+  auths: z.record(
+    z.string(),
+    z.object({ username: z.optional(z.string()), password: z.string(), email: z.optional(z.string()), auth: z.string() }),
+  ),
+});
+export type DockerConfig = z.infer<typeof dockerConfig>;
 
 export const errorBody = z.object({
   error: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),

@@ -5,6 +5,11 @@ export interface PasswordEncryptor {
   encrypt(password: string, context: Record<string, string>): Promise<Uint8Array>;
 }
 
+export interface PasswordDecryptor {
+  /** The password; UnavailableError if the key service fails or the context does not match. */
+  decrypt(ciphertext: Uint8Array, context: Record<string, string>): Promise<string>;
+}
+
 export interface CredentialPage {
   readonly items: readonly CredentialView[];
   /** Id of the last item when more may follow. */
@@ -17,6 +22,17 @@ export interface CredentialStore {
   list(project: string, limit: number, afterId: string | null): Promise<CredentialPage>;
   /** NotFoundError when the id is not in the project. */
   delete(project: string, id: string): Promise<void>;
+}
+
+/** The read side: what resolving needs, apart from the write side's store so their bundles stay apart. */
+export interface CredentialReader {
+  /**
+   * The credential, with its ciphertext, of the first of these registry keys that the project
+   * holds one for (callers list them most specific first); undefined when it holds none of them.
+   */
+  firstMatch(project: string, registries: readonly string[]): Promise<StoredCredential | undefined>;
+  /** Every credential of the project with its ciphertext, one page at a time. */
+  pages(project: string): AsyncIterable<readonly StoredCredential[]>;
 }
 
 export interface Clock {

@@ -6,7 +6,7 @@
 // insecure (plain HTTP) fallback, so `host:80` need not be the registry `host` names.
 
 export const dockerHubRegistry = 'docker.io';
-const dockerHubAliases = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+export const dockerHubAliases: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 const maxServerLength = 255;
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;

@@ -17,10 +17,16 @@ import { assertWellFormed, decodeUtf8 } from './utf8.ts';
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 type Request = middy.Request<ApiEvent, HttpResult, Error, Context>;
 
-export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<HttpResult>) {
+/** Replaces a route's one log line per request, e.g. with an audit line (see audit.ts). */
+export interface RequestLine {
+  readonly message: string;
+  fields(event: ApiEvent, statusCode: number, error: unknown): Record<string, unknown>;
+}
+
+export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<HttpResult>, line?: RequestLine) {
   const stack = middy<ApiEvent, HttpResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(accessLogAndErrors(route))
+    .use(accessLogAndErrors(route, line))
     .use(httpHeaderNormalizer())
     .use(literalPath(route))
     .use(bodyGuard(route));
@@ -75,7 +81,7 @@ const wellFormedBody: MiddlewareObj<ApiEvent, HttpResult, Error, Context> = {
   before: (request: Request) => assertWellFormed(request.event.body),
 };
 
-function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
+function accessLogAndErrors(route: Route, line?: RequestLine): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
   const started = new WeakMap<object, number>();
   const log = (request: Request) => {
     const statusCode = request.response?.statusCode ?? 500;
@@ -84,9 +90,10 @@ function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, E
       method: route.method,
       statusCode,
       durationMs: Math.round(performance.now() - (started.get(request) ?? performance.now())),
+      ...line?.fields(request.event, statusCode, request.error),
     };
-    if (statusCode >= 500) logger.error('request failed', { ...entry, ...describeFailure(request.error) });
-    else logger.info('request', entry);
+    if (statusCode >= 500) logger.error(line?.message ?? 'request failed', { ...entry, ...describeFailure(request.error) });
+    else logger.info(line?.message ?? 'request', entry);
   };
   return {
     before: (request: Request) => {

@@ -1,7 +1,7 @@
 // Turns anything a handler throws into the documented JSON error body. Never includes the
 // request body or an error's cause (middy attaches the raw body to its parse errors).
 import { $ZodError, type $ZodIssue } from 'zod/v4/core';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError, type FieldIssue } from '../core/errors.ts';
+import { ConflictError, NoCredentialError, NotFoundError, UnavailableError, ValidationError, type FieldIssue } from '../core/errors.ts';
 import type { ErrorBody } from '../contract/schemas.ts';
 import { limits } from '../contract/config.ts';
 
@@ -13,6 +13,7 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof $ZodError) return validation(zodIssues(error));
   if (error instanceof ValidationError) return { error: 'ValidationError', message: error.message, issues: [...error.issues] };
   if (error instanceof NotFoundError) return { error: 'NotFound', message: error.message };
+  if (error instanceof NoCredentialError) return { error: 'NoCredential', message: error.message };
   if (error instanceof ConflictError) return { error: 'Conflict', message: error.message, existingId: error.existingId };
   if (error instanceof PayloadTooLargeError) return { error: 'PayloadTooLarge', message: error.message };
   if (error instanceof UnavailableError) return { error: 'Unavailable', message: error.message };

@@ -14,8 +14,9 @@ export const encryptionContextRequired = {
 };
 
 /**
- * Exactly what each handler calls, read from adapters/dynamodb-credential-store.ts and
- * kms-password-encryptor.ts. Each TransactWriteItems element is authorised as its single-item action.
+ * Exactly what each handler calls, read from the adapters (dynamodb-credential-store.ts and
+ * -reader.ts, kms-password-encryptor.ts and -decryptor.ts). Each TransactWriteItems element is
+ * authorised as its single-item action. Only the resolve-capability functions may Decrypt.
  */
 export function routePermissions(route: Route['name'], table: ITable, key: IKey): PolicyStatement[] {
   switch (route) {
@@ -34,5 +35,17 @@ export function routePermissions(route: Route['name'], table: ITable, key: IKey)
     case 'delete-credential':
       // GetItem finds the credential's registry; two conditional Deletes remove it and its guard.
       return [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] })];
+    case 'resolve-registry-auth':
+      // BatchGetItem reads the candidate registry guards, GetItem the matching credential.
+      return [
+        new PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
+        decrypt(key),
+      ];
+    case 'get-dockerconfigjson':
+      return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] }), decrypt(key)];
   }
+}
+
+function decrypt(key: IKey): PolicyStatement {
+  return new PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn], conditions: encryptionContextRequired });
 }

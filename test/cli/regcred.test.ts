@@ -1,5 +1,4 @@
 // End-to-end: the package's real `regcred` bin as a subprocess against the run's `npm start` stack.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,13 +13,17 @@ import { run } from '../../cli/program.ts';
 import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { signRequest } from '../../cli/sigv4.ts';
 import { localCredentials } from '../../local/sigv4-verifier.ts';
+import { apiAdd } from '../support/api.ts';
+import { cleanEnv } from '../support/bins.ts';
+import { runProgram, type Run } from '../support/run.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; bin: { regcred: string } };
-const bin = join(repoRoot, packageJson.bin.regcred);
-// The CLI subprocesses and the setup calls reach the API through the proxy that checks each response.
+const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+// The repository's development bin (re-runs on the project's Node 24 when needed); the packed bins are tested in package.test.ts.
+const bin = join(repoRoot, 'cli/bin.mjs');
+// The CLI subprocesses reach the API through the proxy that checks each response against the OpenAPI document.
 const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -34,44 +37,15 @@ const transcripts: string[] = [];
 const tempDirs: string[] = [];
 let configHome = '';
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the bin with a clean environment: no REGCRED_* or AWS settings, a private XDG_CONFIG_HOME. */
-function regcred(args: string[], options: { stdin?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Result> {
-  const env: Record<string, string> = { XDG_CONFIG_HOME: configHome };
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !/^(REGCRED_|AWS_)/.test(name)) env[name] ??= value;
-  }
-  Object.assign(env, options.env);
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { cwd: repoRoot, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdin.end(options.stdin ?? '');
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      transcripts.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
+async function regcred(args: string[], options: { stdin?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Run> {
+  const result = await runProgram(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
+    cwd: repoRoot,
+    env: cleanEnv({ XDG_CONFIG_HOME: configHome, ...options.env }),
+    ...(options.stdin !== undefined && { stdin: options.stdin }),
   });
-}
-
-/** Setup straight over HTTP. */
-async function apiAdd(project: string, body: Record<string, string>): Promise<string> {
-  const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  expect(response.status, text).toBe(201);
-  return (JSON.parse(text) as { id: string }).id;
+  transcripts.push(result.stdout, result.stderr);
+  return result;
 }
 
 /** Adds many credentials a few at a time, so the burst does not starve other test files. */
@@ -437,6 +411,7 @@ describe('help and version', () => {
   it('--help on every command shows an example (subcommands in-process, the rest through the bin)', async () => {
     const commands = [
       ['docker'], ['docker', 'add-credentials'], ['docker', 'list-credentials'], ['docker', 'delete-credentials'],
+      ['docker', 'get-credentials'], ['docker', 'pull-secret'], ['docker', 'config-json'],
       ['config'], ['config', 'set'], ['config', 'get'], ['config', 'unset'], ['config', 'list'],
     ];
     for (const command of commands) {

@@ -78,19 +78,22 @@ describe('least privilege', () => {
     Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
   });
 
+  /** A KMS action on the key, only with both encryption-context keys present (and no others). */
+  const onKey = (action: string) => ({
+    Action: action,
+    Effect: 'Allow',
+    Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    Condition: {
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['project', 'credentialId'] },
+      Null: { 'kms:EncryptionContext:project': 'false', 'kms:EncryptionContext:credentialId': 'false' },
+    },
+  });
+
   it('add: PutItem and GetItem on the table, kms:Encrypt only with both encryption-context keys', () => {
     expect(roleOf('add-credential').statements).toEqual([
       ...base('add-credential'),
       onTable('dynamodb:GetItem', 'dynamodb:PutItem'),
-      {
-        Action: 'kms:Encrypt',
-        Effect: 'Allow',
-        Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
-        Condition: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['project', 'credentialId'] },
-          Null: { 'kms:EncryptionContext:project': 'false', 'kms:EncryptionContext:credentialId': 'false' },
-        },
-      },
+      onKey('kms:Encrypt'),
     ]);
   });
 
@@ -123,11 +126,31 @@ describe('least privilege', () => {
     }
   });
 
-  it('no IAM policy anywhere grants kms:Decrypt or any wildcard action (the key policy: key-policy.test.ts)', () => {
+  it('resolve: BatchGetItem and GetItem on the table, kms:Decrypt only with both encryption-context keys', () => {
+    expect(roleOf('resolve-registry-auth').statements).toEqual([
+      ...base('resolve-registry-auth'),
+      onTable('dynamodb:BatchGetItem', 'dynamodb:GetItem'),
+      onKey('kms:Decrypt'),
+    ]);
+  });
+
+  it('dockerconfigjson: Query on the table, kms:Decrypt only with both encryption-context keys', () => {
+    expect(roleOf('get-dockerconfigjson').statements).toEqual([
+      ...base('get-dockerconfigjson'),
+      onTable('dynamodb:Query'),
+      onKey('kms:Decrypt'),
+    ]);
+  });
+
+  it('only the functions of resolve-capability routes hold kms:Decrypt; no policy grants a wildcard action', () => {
+    const decrypting = routeList.filter(({ name }) => actionsOf(roleOf(name).statements).includes('kms:Decrypt'));
+    expect(decrypting.map((r) => r.name).sort()).toEqual(['get-dockerconfigjson', 'resolve-registry-auth']);
+    expect(decrypting.every((r) => r.capability === 'resolve')).toBe(true);
     const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties['PolicyDocument'].Statement);
     const actions = actionsOf(statements);
     expect(actions.length).toBeGreaterThan(0);
-    expect(actions.filter((a) => /^kms:(Decrypt|\*)|ReEncrypt|\*$/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^kms:\*|ReEncrypt|\*$/.test(a))).toEqual([]);
+    expect(actions.filter((a) => a === 'kms:Decrypt')).toHaveLength(2);
     expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties['Policies'] === undefined)).toBe(true);
   });
 });

@@ -74,6 +74,18 @@ const scenarios: Record<RouteName, () => Promise<void>> = {
     expect((await call(routes.deleteCredential, { pathParameters: { project, id } })).status).toBe(204);
     expect((await call(routes.deleteCredential, { pathParameters: { project, id } })).status).toBe(404);
   },
+  'resolve-registry-auth': async () => {
+    const project = uniqueProject('iam');
+    await newCredential(project, 'ghcr.io/org');
+    expect((await call(routes.resolveRegistryAuth, { pathParameters: { project }, query: { image: 'ghcr.io/org/app:1' } })).status).toBe(200);
+    expect((await call(routes.resolveRegistryAuth, { pathParameters: { project }, query: { image: 'quay.io/other/app' } })).status).toBe(404);
+  },
+  'get-dockerconfigjson': async () => {
+    const project = uniqueProject('iam');
+    for (const registry of ['a.example.com', 'b.example.com']) await newCredential(project, registry);
+    const reply = await call(routes.getDockerConfigJson, { pathParameters: { project } });
+    expect([reply.status, Object.keys(reply.json.auths).length]).toEqual([200, 2]);
+  },
 };
 
 const { stack: cdkStack, template } = synthWithoutBundling();

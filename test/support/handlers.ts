@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { inject, vi } from 'vitest';
 import type { Route } from '../../functions/contract/routes.ts';
 import { keyOf } from '../../functions/contract/table.ts';
-import { apiGatewayEvent, lambdaContext } from '../../local/lambda-event.ts';
+import { apiGatewayEvent, lambdaContext, localCaller } from '../../local/lambda-event.ts';
 import { localEnvironment } from '../../local/stack.ts';
 import { checkResponse } from './openapi-check.ts';
 
@@ -17,6 +17,8 @@ export interface Handlers {
   add: Handler;
   list: Handler;
   delete: Handler;
+  resolve: Handler;
+  dockerConfig: Handler;
 }
 
 /** Imports fresh handler modules with the local stack's environment plus any overrides. */
@@ -24,12 +26,20 @@ export async function loadHandlers(overrides: Record<string, string> = {}): Prom
   const stack = inject('localStack');
   Object.assign(process.env, localEnvironment(stack.dynamoDbEndpoint, stack.kmsEndpoint), overrides);
   vi.resetModules();
-  const [add, list, remove] = await Promise.all([
+  const [add, list, remove, resolve, dockerConfig] = await Promise.all([
     import('../../functions/add-credential.ts'),
     import('../../functions/list-credentials.ts'),
     import('../../functions/delete-credential.ts'),
+    import('../../functions/resolve-registry-auth.ts'),
+    import('../../functions/get-dockerconfigjson.ts'),
   ]);
-  return { add: add.handler as Handler, list: list.handler as Handler, delete: remove.handler as Handler };
+  return {
+    add: add.handler as Handler,
+    list: list.handler as Handler,
+    delete: remove.handler as Handler,
+    resolve: resolve.handler as Handler,
+    dockerConfig: dockerConfig.handler as Handler,
+  };
 }
 
 export function localClients() {
@@ -59,6 +69,8 @@ export interface Call {
   readonly headers?: Record<string, string>;
   /** The path as sent; defaults to the route's path with the parameters filled in. */
   readonly rawPath?: string;
+  /** The caller's IAM ARN, as API Gateway's IAM authorizer puts it in the request context. */
+  readonly iamUserArn?: string;
 }
 
 export interface Reply {
@@ -78,6 +90,7 @@ export async function invoke(handler: Handler, route: Route, call: Call): Promis
     ...(call.rawPath !== undefined && { rawPath: call.rawPath }),
     ...(call.query && { query: call.query }),
     ...(rawBody !== undefined && { body: rawBody }),
+    ...(call.iamUserArn && { caller: { ...localCaller, userArn: call.iamUserArn } }),
   });
   APIGatewayProxyEventV2Schema.parse(event); // the builder's output keeps API Gateway's shape
   const context = lambdaContext(route, event.requestContext.requestId);

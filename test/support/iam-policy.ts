@@ -40,6 +40,7 @@ export function permissionsFor(call: SdkCall, stack: StackResources): Needed[] {
         return onTable(action, body);
       });
     }
+    if (operation === 'BatchGetItem') return Object.keys(input['RequestItems'] as Record<string, unknown>).map((TableName) => onTable('BatchGetItem', { TableName }));
     if (operation === 'TransactGetItems') return (input['TransactItems'] as { Get: Record<string, any> }[]).map((item) => onTable('GetItem', item.Get));
   }
   if (service === 'kms' && kmsOperations.includes(operation)) {

@@ -1,0 +1,48 @@
+// The audit line: every request that can return a password writes exactly one log line, message
+// `audit`, in place of the usual request line: who asked (the caller's IAM ARN, `local` under
+// `npm start`), for which project and image, what matched, and the outcome. Never a password.
+// CloudTrail also records each KMS Decrypt with its encryption context (project, credentialId).
+import { NoCredentialError } from '../core/errors.ts';
+import type { ApiEvent, RequestLine } from './api-handler.ts';
+
+export type AuditOutcome = 'resolved' | 'no-credential' | 'invalid-request' | 'error';
+
+/** What the handler fills in as it learns it. */
+export interface AuditRecord {
+  project: string | null;
+  /** The normalised image, or null (a server lookup, the whole config, or not valid). */
+  image: string | null;
+  /** The registry key a credential helper asked for (?server=). */
+  server: string | null;
+  /** Registry keys of the credentials returned. */
+  registries: string[];
+  credentialIds: string[];
+}
+
+const records = new WeakMap<ApiEvent, AuditRecord>();
+
+/** The request's audit record, for the handler to fill in. */
+export function auditRecord(event: ApiEvent): AuditRecord {
+  const record: AuditRecord = { project: null, image: null, server: null, registries: [], credentialIds: [] };
+  records.set(event, record);
+  return record;
+}
+
+export const auditLine: RequestLine = {
+  message: 'audit',
+  fields: (event, statusCode, error) => ({
+    audit: { caller: callerOf(event), ...(records.get(event) ?? auditRecord(event)), outcome: outcomeOf(statusCode, error) },
+  }),
+};
+
+function callerOf(event: ApiEvent): string {
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } } | undefined;
+  const arn = context?.authorizer?.iam?.userArn;
+  return typeof arn === 'string' && arn !== '' ? arn : 'local';
+}
+
+function outcomeOf(statusCode: number, error: unknown): AuditOutcome {
+  if (error instanceof NoCredentialError) return 'no-credential';
+  if (statusCode >= 500) return 'error';
+  return statusCode >= 400 ? 'invalid-request' : 'resolved';
+}

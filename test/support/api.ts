@@ -1,0 +1,24 @@
+// Test setup straight over the run's local HTTP API.
+import { inject } from 'vitest';
+import { expandPath, routes } from '../../functions/contract/routes.ts';
+
+/** Adds a credential and returns its id; anything but a 201 (a 503 included) fails the test. */
+export async function apiAdd(project: string, body: Record<string, string>): Promise<string> {
+  const { apiUrl } = inject('localStack');
+  const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`add answered ${response.status}: ${text}`);
+  return (JSON.parse(text) as { id: string }).id;
+}
+
+/** Deletes a credential by id (204). */
+export async function apiDelete(project: string, id: string): Promise<void> {
+  const { apiUrl } = inject('localStack');
+  const response = await fetch(`${apiUrl}${expandPath(routes.deleteCredential.path, { project, id })}`, { method: 'DELETE' });
+  await response.body?.cancel();
+  if (response.status !== 204) throw new Error(`delete answered ${response.status}`);
+}
