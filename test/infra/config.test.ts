@@ -117,11 +117,14 @@ describe('throttling', () => {
       },
     });
     expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
-    expect(stage.Properties.RouteSettings).toEqual({
-      [routeKey(routes.addCredential)]: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
-      [routeKey(routes.listCredentials)]: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
-      [routeKey(routes.deleteCredential)]: { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 },
-    });
+    const expected = (route: (typeof routeList)[number]) =>
+      route.name === 'delete-credential'
+        ? { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 }
+        : route.capability === 'write'
+          ? { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 }
+          : { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 };
+    expect(stage.Properties.RouteSettings).toEqual(Object.fromEntries(routeList.map((r) => [routeKey(r), expected(r)])));
+    expect(stage.Properties.RouteSettings[routeKey(routes.addCredential)]).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
   });
 
   it('the stage is created after the routes its settings name', () => {

@@ -63,9 +63,10 @@ describe('the stack key policy', () => {
     expect(principals).toEqual(routesAllowed(action).map((name) => roleArn(roleIdOf(name))));
   });
 
-  it('today: add-credential may encrypt; nothing may decrypt', () => {
+  it('add-credential may encrypt; only the resolve-capability routes may decrypt', () => {
     expect(routesAllowed('kms:Encrypt')).toEqual(['add-credential']);
-    expect(statements.filter((s) => actionsOf(s).some((a) => /Decrypt|kms:\*/.test(a)))).toEqual([]);
+    expect(routesAllowed('kms:Decrypt').sort()).toEqual(routeList.filter((r) => r.capability === 'resolve').map((r) => r.name).sort());
+    expect(statements.filter((s) => actionsOf(s).some((a) => /kms:\*|ReEncrypt/.test(a)))).toEqual([]);
   });
 });
 
