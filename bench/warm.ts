@@ -2,6 +2,7 @@
 // regcred's handlers (middy, zod, Powertools logging at INFO, domain code) against bare handlers
 // making the same SDK calls through identically configured clients.
 import { DynamoDbCredentialStore } from '../functions/adapters/dynamodb-credential-store.ts';
+import { HttpsRegistryVerifier } from '../functions/adapters/https-registry-verifier.ts';
 import { KmsPasswordEncryptor } from '../functions/adapters/kms-password-encryptor.ts';
 import { newCredentialId } from '../functions/core/ids.ts';
 import { addCredentialHandler } from '../functions/http/handlers/add-credential.ts';
@@ -40,6 +41,7 @@ function invokers(op: Op): { regcred: Invoke; baseline: Invoke } {
       const handler = addCredentialHandler({
         store,
         encryptor: KmsPasswordEncryptor.fromEnv({ requestHandler }),
+        verifier: HttpsRegistryVerifier.fromEnv(),
         clock: { now: () => new Date() },
         newId: newCredentialId,
       });

@@ -10,7 +10,7 @@ import { limits } from '../contract/config.ts';
 import type { Route } from '../contract/routes.ts';
 import { ValidationError } from '../core/errors.ts';
 import { logger } from './logger.ts';
-import { PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
+import { errorHeaders, PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
 import { errorResponse, type HttpResult } from './responses.ts';
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
@@ -69,7 +69,7 @@ function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, E
     },
     after: log,
     onError: (request: Request) => {
-      request.response = errorResponse(toErrorBody(request.error));
+      request.response = errorResponse(toErrorBody(request.error), errorHeaders(request.error));
       log(request);
     },
   };

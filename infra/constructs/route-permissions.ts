@@ -6,9 +6,22 @@ import type { Route } from '../../functions/contract/routes.ts';
 /** Encryption-context keys that every password encryption must carry (see core/credential.ts). */
 export const encryptionContextKeys = ['project', 'credentialId'] as const;
 
+/** A KMS action on the key, only with both encryption-context keys present. */
+function withEncryptionContext(action: 'kms:Encrypt' | 'kms:Decrypt', key: IKey): PolicyStatement {
+  return new PolicyStatement({
+    actions: [action],
+    resources: [key.keyArn],
+    conditions: {
+      // ForAllValues alone also passes an empty context; the Null checks make both keys mandatory.
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...encryptionContextKeys] },
+      Null: Object.fromEntries(encryptionContextKeys.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
+    },
+  });
+}
+
 /**
- * Exactly what each handler calls, read from adapters/dynamodb-credential-store.ts and
- * kms-password-encryptor.ts. Each TransactWriteItems element is authorised as its single-item action.
+ * Exactly what each handler calls, read from adapters/dynamodb-credential-store.ts and the KMS
+ * adapters. Each TransactWriteItems element is authorised as its single-item action.
  */
 export function routePermissions(route: Route['name'], table: ITable, key: IKey): PolicyStatement[] {
   switch (route) {
@@ -16,15 +29,19 @@ export function routePermissions(route: Route['name'], table: ITable, key: IKey)
       return [
         // Two conditional Puts in one transaction; GetItem reads the registry guard on a conflict.
         new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
-        new PolicyStatement({
-          actions: ['kms:Encrypt'],
-          resources: [key.keyArn],
-          conditions: {
-            // ForAllValues alone also passes an empty context; the Null checks make both keys mandatory.
-            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...encryptionContextKeys] },
-            Null: Object.fromEntries(encryptionContextKeys.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
-          },
-        }),
+        withEncryptionContext('kms:Encrypt', key),
+      ];
+    case 'update-credential':
+      // One conditional UpdateItem; a new password is encrypted first. Never Decrypt.
+      return [
+        new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
+        withEncryptionContext('kms:Encrypt', key),
+      ];
+    case 'verify-credential':
+      // UpdateItem claims the check (returning the item) and records its result; Decrypt for the login.
+      return [
+        new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
+        withEncryptionContext('kms:Decrypt', key),
       ];
     case 'list-credentials':
       return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] })];

@@ -153,9 +153,9 @@ describe('regcred docker', () => {
     const listed = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl]);
     expect(listed.code).toBe(0);
     expect(listed.stdout.split('\n')).toEqual([
-      'ID                                     SERVER                        USERNAME   EMAIL',
-      `${flagId}   https://index.docker.io/v1/   me         me@example.com`,
-      `${created.id}   gcr.io`,
+      'ID                                     SERVER                        USERNAME   EMAIL            STATUS',
+      `${flagId}   https://index.docker.io/v1/   me         me@example.com   -`,
+      `${created.id}   gcr.io                                                    -`,
       '',
     ]);
 
@@ -194,16 +194,20 @@ describe('regcred docker', () => {
 
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(count + 1);
-    expect(lines[0]).toMatch(/^ID {37}SERVER {15}USERNAME {3}EMAIL$/);
+    expect(lines[0]).toMatch(/^ID {37}SERVER {15}USERNAME {3}EMAIL {3}STATUS$/);
     const serverColumn = lines[0]!.indexOf('SERVER');
+    const usernameColumn = lines[0]!.indexOf('USERNAME');
     expect(lines.slice(1).map((line) => line.slice(0, 36))).toEqual(items.map((i) => i.id));
-    for (const [row, line] of lines.slice(1).entries()) expect(line.slice(serverColumn)).toBe(items[row]!.server);
+    for (const [row, line] of lines.slice(1).entries()) {
+      expect(line.slice(serverColumn, usernameColumn).trimEnd()).toBe(items[row]!.server);
+      expect(line.endsWith('   -')).toBe(true);
+    }
   });
 
   it('prints just the header, or [], for an empty project', async () => {
     const project = uniqueProject('cli');
     const text = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl]);
-    expect(text).toMatchObject({ code: 0, stdout: 'ID   SERVER   USERNAME   EMAIL\n', stderr: '' });
+    expect(text).toMatchObject({ code: 0, stdout: 'ID   SERVER   USERNAME   EMAIL   STATUS\n', stderr: '' });
     const json = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '-o', 'json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual([]);
@@ -348,7 +352,7 @@ describe('SigV4 from the command line', () => {
     const signed = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '--sigv4', '--region', 'eu-west-1'], {
       env: awsEnv,
     });
-    expect(signed).toMatchObject({ code: 0, stdout: 'ID   SERVER   USERNAME   EMAIL\n', stderr: '' });
+    expect(signed).toMatchObject({ code: 0, stdout: 'ID   SERVER   USERNAME   EMAIL   STATUS\n', stderr: '' });
 
     const noRegion = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '--sigv4'], { env: awsEnv });
     expect(noRegion.code).toBe(2);

@@ -15,6 +15,8 @@ export interface Handlers {
   add: Handler;
   list: Handler;
   delete: Handler;
+  update: Handler;
+  verify: Handler;
 }
 
 /** Imports fresh handler modules with the local stack's environment plus any overrides. */
@@ -22,12 +24,20 @@ export async function loadHandlers(overrides: Record<string, string> = {}): Prom
   const stack = inject('localStack');
   Object.assign(process.env, localEnvironment(stack.dynamoDbEndpoint, stack.kmsEndpoint), overrides);
   vi.resetModules();
-  const [add, list, remove] = await Promise.all([
+  const [add, list, remove, update, verify] = await Promise.all([
     import('../../functions/add-credential.ts'),
     import('../../functions/list-credentials.ts'),
     import('../../functions/delete-credential.ts'),
+    import('../../functions/update-credential.ts'),
+    import('../../functions/verify-credential.ts'),
   ]);
-  return { add: add.handler as Handler, list: list.handler as Handler, delete: remove.handler as Handler };
+  return {
+    add: add.handler as Handler,
+    list: list.handler as Handler,
+    delete: remove.handler as Handler,
+    update: update.handler as Handler,
+    verify: verify.handler as Handler,
+  };
 }
 
 export function localClients() {
