@@ -45,9 +45,14 @@ describe('real bundling', () => {
     expect(code.match(/(from|import\(|require\()\s*["']@aws-sdk\/client-[a-z-]+["']/g)).toBeNull();
   });
 
-  it('add bundles the KMS client; list and delete contain no KMS client code', () => {
+  it('add and update bundle KMS Encrypt only, verify Decrypt only; list and delete contain no KMS client code', () => {
     const markersIn = (name: string) => kmsClientMarkers.filter((marker) => bundleOf(name).code.includes(marker));
-    expect(markersIn('add-credential')).toEqual(kmsClientMarkers);
+    for (const name of ['add-credential', 'update-credential']) {
+      expect(markersIn(name)).toEqual(kmsClientMarkers);
+      expect(bundleOf(name).code.includes('"DecryptResponse"')).toBe(false);
+    }
+    expect(markersIn('verify-credential')).toEqual(['TrentService', 'KMSClient']);
+    expect(bundleOf('verify-credential').code.includes('"DecryptResponse"')).toBe(true);
     for (const name of ['list-credentials', 'delete-credential']) {
       expect(bundleOf(name).code.length).toBeGreaterThan(100_000);
       expect(markersIn(name)).toEqual([]);

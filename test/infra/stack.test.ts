@@ -36,12 +36,15 @@ describe('the functions', () => {
     expect(Object.keys(stack.api.functions).sort()).toEqual(routeList.map((r) => r.name).sort());
   });
 
+  // Routes that call a registry need the 8 s check on top of KMS and DynamoDB (routes.ts).
+  const timeouts: Record<string, number> = { 'add-credential': 20, 'verify-credential': 25 };
+
   it.each(routeList.map((r) => r.name))('%s: Node 24 on arm64, explicit memory and timeout, X-Ray active', (name) => {
     const props = functionOf(name).resource.Properties;
     expect(props['Runtime']).toBe('nodejs24.x');
     expect(props['Architectures']).toEqual(['arm64']);
     expect(props['MemorySize']).toBe(512);
-    expect(props['Timeout']).toBe(10);
+    expect(props['Timeout']).toBe(timeouts[name] ?? 10);
     expect(props['TracingConfig']).toEqual({ Mode: 'Active' });
     expect(props['Handler']).toBe('index.handler');
   });
@@ -79,20 +82,36 @@ describe('least privilege', () => {
     Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
   });
 
+  const onKey = (action: string) => ({
+    Action: action,
+    Effect: 'Allow',
+    Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    Condition: {
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['project', 'credentialId'] },
+      Null: { 'kms:EncryptionContext:project': 'false', 'kms:EncryptionContext:credentialId': 'false' },
+    },
+  });
+
   it('add: PutItem and GetItem on the table, kms:Encrypt only with both encryption-context keys', () => {
     expect(roleOf('add-credential').statements).toEqual([
       ...base('add-credential'),
       onTable('dynamodb:PutItem', 'dynamodb:GetItem'),
-      {
-        Action: 'kms:Encrypt',
-        Effect: 'Allow',
-        Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
-        Condition: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['project', 'credentialId'] },
-          Null: { 'kms:EncryptionContext:project': 'false', 'kms:EncryptionContext:credentialId': 'false' },
-        },
-      },
+      onKey('kms:Encrypt'),
     ]);
+  });
+
+  it('update: UpdateItem on the table, kms:Encrypt only with both encryption-context keys, never Decrypt', () => {
+    expect(roleOf('update-credential').statements).toEqual([...base('update-credential'), onTable('dynamodb:UpdateItem'), onKey('kms:Encrypt')]);
+  });
+
+  it('verify: UpdateItem on the table and kms:Decrypt with both encryption-context keys; the only function that decrypts', () => {
+    expect(roleOf('verify-credential').statements).toEqual([...base('verify-credential'), onTable('dynamodb:UpdateItem'), onKey('kms:Decrypt')]);
+    const decrypting = routeList.filter((r) => actionsOf(roleOf(r.name).statements).includes('kms:Decrypt')).map((r) => r.name);
+    expect(decrypting).toEqual(['verify-credential']);
+  });
+
+  it('no function runs in a VPC (verify needs outbound HTTPS to registries, without a NAT)', () => {
+    for (const { name } of routeList) expect(functionOf(name).resource.Properties['VpcConfig']).toBeUndefined();
   });
 
   it('list: dynamodb:Query on the table only', () => {
@@ -124,8 +143,11 @@ describe('least privilege', () => {
     }
   });
 
-  it('no IAM policy anywhere grants kms:Decrypt or any wildcard action', () => {
-    const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties['PolicyDocument'].Statement);
+  it('no IAM policy grants kms:Decrypt except verify’s, nor any wildcard action', () => {
+    const verifyRole = { Ref: logicalId(functionOf('verify-credential').fn.role) };
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties['Roles']) !== JSON.stringify([verifyRole]))
+      .flatMap(([, p]) => p.Properties['PolicyDocument'].Statement);
     const actions = actionsOf(statements);
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((a) => /^kms:(Decrypt|\*)|ReEncrypt|\*$/.test(a))).toEqual([]);
