@@ -413,6 +413,13 @@ function check(req: Built, reply: Reply): void {
     const known = modelOf(target!.project);
     expect(known.has(target!.id!), `${where}: deleted an id the model does not have there`).toBe(true);
     known.delete(target!.id!);
+  } else if (method === 'PATCH') {
+    // An update the fuzzer stumbled on (a valid body to a known id): the model follows it.
+    expect(reply.status, where).toBe(200);
+    const updated = credential.parse(JSON.parse(reply.text));
+    const known = modelOf(target!.project);
+    expect(known.has(updated.id), `${where}: updated an id the model does not have there`).toBe(true);
+    known.set(updated.id, updated);
   } else {
     expect(reply.status, where).toBe(200);
     expect(method, where).toBe('GET');
