@@ -18,6 +18,8 @@ export interface EventInput {
   readonly protocol?: string;
   /** Names the API in requestContext (apiId, domain). */
   readonly apiId?: string;
+  /** The caller's ARN as API Gateway's IAM authorizer reports it; absent under `npm start`. */
+  readonly iamUserArn?: string;
 }
 
 export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2 {
@@ -50,10 +52,16 @@ export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2 {
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
+      ...(input.iamUserArn && { authorizer: iamAuthorizer(input.iamUserArn) }),
     },
     ...(input.body !== undefined && { body: input.body }),
     isBase64Encoded: input.isBase64Encoded ?? false,
   };
+}
+
+function iamAuthorizer(userArn: string) {
+  const accountId = /^arn:aws:[^:]*::(\d{12}):/.exec(userArn)?.[1] ?? '000000000000';
+  return { iam: { accessKey: 'AKIALOCAL', accountId, callerId: 'AIDALOCAL', principalOrgId: null, userArn, userId: 'AIDALOCAL' } };
 }
 
 /** The context of one invocation of the route's function, with Lambda's 10 s budget by default. */

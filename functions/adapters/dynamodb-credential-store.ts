@@ -14,7 +14,7 @@ import type { CheckClaim, CredentialChanges, CredentialPage, CredentialStore } f
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';
-import { credentialKey, fromItem, fromStoredItem, n, s, toItem, versionOf, viewProjection, type Item } from './credential-items.ts';
+import { credentialKey, fromItem, fromStoredItem, n, s, toItem, versionOf, viewProjection, type Item } from './dynamodb-items.ts';
 import { updateExpression } from './update-expression.ts';
 
 // Concurrent adds of one registry can cancel each other (TransactionConflict), and a guard can vanish

@@ -1,3 +1,4 @@
+// Only the read-side functions and verify import this module, so add's and update's bundles carry no Decrypt.
 import { DecryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';
@@ -20,15 +21,15 @@ export class KmsPasswordDecryptor implements PasswordDecryptor {
 
   async decrypt(ciphertext: Uint8Array, context: Record<string, string>): Promise<string> {
     try {
-      // KeyId pins the key: a ciphertext made under any other key is refused.
+      // KeyId pins the key: a ciphertext made under any other key is refused rather than decrypted.
       const result = await this.kms.send(
-        new DecryptCommand({ CiphertextBlob: ciphertext, EncryptionContext: context, KeyId: this.keyId }),
+        new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: ciphertext, EncryptionContext: context }),
         operationDeadline(),
       );
       if (!result.Plaintext) throw new Error('KMS returned no plaintext');
       return Buffer.from(result.Plaintext).toString('utf8');
     } catch (error) {
-      throw new UnavailableError('The key service is unavailable; nothing was changed.', { cause: error });
+      throw new UnavailableError('The key service is unavailable; nothing was returned.', { cause: error });
     }
   }
 }

@@ -1,6 +1,6 @@
 // The one conditional UpdateItem of an update: every change, the version bump and the checks.
 import type { CredentialChanges } from '../core/ports.ts';
-import { n, s, type Item } from './credential-items.ts';
+import { n, s, type Item } from './dynamodb-items.ts';
 
 export interface UpdateExpressionParts {
   UpdateExpression: string;

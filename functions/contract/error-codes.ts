@@ -3,6 +3,8 @@
 export const errorCodes = {
   ValidationError: 400,
   NotFound: 404,
+  /** No credential of the project matches the image or server asked for. */
+  NoCredential: 404,
   MethodNotAllowed: 405,
   Conflict: 409,
   PreconditionFailed: 412,

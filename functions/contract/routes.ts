@@ -11,7 +11,14 @@ export type Capability = 'read' | 'write' | 'resolve';
 
 export interface Route {
   /** Stable name, used for the Lambda function and its log group. */
-  readonly name: 'add-credential' | 'list-credentials' | 'delete-credential' | 'update-credential' | 'verify-credential';
+  readonly name:
+    | 'add-credential'
+    | 'list-credentials'
+    | 'delete-credential'
+    | 'update-credential'
+    | 'verify-credential'
+    | 'resolve-registry-auth'
+    | 'get-dockerconfigjson';
   readonly method: HttpMethod;
   readonly capability: Capability;
   /** API Gateway path template. */
@@ -27,6 +34,8 @@ export interface Route {
 
 export const credentialsPath = '/projects/{project}/docker-credentials';
 export const credentialPath = `${credentialsPath}/{id}`;
+export const registryAuthPath = '/projects/{project}/registry-auth';
+export const dockerConfigJsonPath = '/projects/{project}/dockerconfigjson';
 
 // A registry check takes at most 8 s (adapters/registry-http.ts) on top of the KMS and DynamoDB calls
 // (4 s each at worst, adapters/aws-clients.ts): add = Encrypt + check + write = 16 s, verify =
@@ -80,6 +89,24 @@ export const routes = {
     hasBody: false,
     summary: 'Check the login against the registry as `docker login` does, and store the result as the credential’s status.',
     timeoutSeconds: registryCheckTimeoutSeconds.verify,
+  },
+  resolveRegistryAuth: {
+    name: 'resolve-registry-auth',
+    method: 'GET',
+    capability: 'resolve',
+    path: registryAuthPath,
+    entry: 'functions/resolve-registry-auth.ts',
+    hasBody: false,
+    summary: 'The credential, password included, that pulls an image (?image=) or that a credential helper gets for a host (?server=).',
+  },
+  getDockerConfigJson: {
+    name: 'get-dockerconfigjson',
+    method: 'GET',
+    capability: 'resolve',
+    path: dockerConfigJsonPath,
+    entry: 'functions/get-dockerconfigjson.ts',
+    hasBody: false,
+    summary: 'Every credential of the project, passwords included, as a docker config.json {"auths"} object.',
   },
 } as const satisfies Record<string, Route>;
 

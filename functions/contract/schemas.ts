@@ -10,6 +10,7 @@ export { projectName, credentialId } from './fields.ts';
 export { addCredentialRequest, addCredentialQuery, type AddCredentialRequest } from './add-request.ts';
 export { updateCredentialRequest, type UpdateCredentialRequest } from './update-request.ts';
 export { listQuery } from './list-query.ts';
+export { registryAuthQuery, type RegistryAuthQuery } from './registry-auth-query.ts';
 export { errorCodes, type ErrorCode } from './error-codes.ts';
 
 export const credential = z.object({
@@ -40,6 +41,27 @@ export const verifyResult = z.object({
   detail: z.string(),
 });
 export type VerifyResult = z.infer<typeof verifyResult>;
+
+/** GET /projects/{project}/registry-auth: the matched credential, password included. */
+export const registryAuth = z.object({
+  credentialId: z.uuid(),
+  registry: z.string(),
+  image: z.nullable(z.string()),
+  server: z.string(),
+  username: z.nullable(z.string()),
+  email: z.nullable(z.string()),
+  password: z.string(),
+});
+export type RegistryAuth = z.infer<typeof registryAuth>;
+
+/** GET /projects/{project}/dockerconfigjson: kubectl's `.dockerconfigjson` content. */
+export const dockerConfig = z.object({
+  auths: z.record(
+    z.string(),
+    z.object({ username: z.optional(z.string()), password: z.string(), email: z.optional(z.string()), auth: z.string() }),
+  ),
+});
+export type DockerConfig = z.infer<typeof dockerConfig>;
 
 export const errorBody = z.object({
   error: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),

@@ -22,6 +22,11 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
 
+/** No credential of the project matches what was asked for: a normal answer, not a failure. */
+export class NoCredentialError extends Error {
+  override name = 'NoCredentialError';
+}
+
 export class ConflictError extends Error {
   override name = 'ConflictError';
   readonly existingId: string;

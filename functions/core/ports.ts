@@ -6,6 +6,7 @@ export interface PasswordEncryptor {
 }
 
 export interface PasswordDecryptor {
+  /** The password; UnavailableError if the key service fails or the context does not match. */
   decrypt(ciphertext: Uint8Array, context: Record<string, string>): Promise<string>;
 }
 
@@ -56,6 +57,16 @@ export interface CredentialStore {
 /** Checks a login against a registry the way `docker login` does. */
 export interface RegistryVerifier {
   verify(login: { server: string; username: string | null; password: string }): Promise<CheckResult>;
+}
+
+/** The read side: what resolving needs, apart from the write side's store so their bundles stay apart. */
+export interface CredentialReader {
+  /** For each of these registry keys the project holds, the id of the credential that holds it. */
+  guards(project: string, registries: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /** The credential with its ciphertext, or undefined when the project has no such id. */
+  get(project: string, id: string): Promise<StoredCredential | undefined>;
+  /** Every credential of the project with its ciphertext, one page at a time. */
+  pages(project: string): AsyncIterable<readonly StoredCredential[]>;
 }
 
 export interface Clock {

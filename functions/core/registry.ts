@@ -2,7 +2,7 @@
 // Rules: ../shared/reference/registries.md (docker config keys, kubelet path prefixes).
 
 export const dockerHubRegistry = 'docker.io';
-const dockerHubAliases = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+export const dockerHubAliases: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 const maxServerLength = 255;
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;

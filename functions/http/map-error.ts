@@ -4,6 +4,7 @@ import { $ZodError, type $ZodIssue } from 'zod/v4/core';
 import {
   ConflictError,
   InvalidCredentialError,
+  NoCredentialError,
   NotFoundError,
   PreconditionFailedError,
   RateLimitedError,
@@ -23,6 +24,7 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof $ZodError) return validation(zodIssues(error));
   if (error instanceof ValidationError) return { error: 'ValidationError', message: error.message, issues: [...error.issues] };
   if (error instanceof NotFoundError) return { error: 'NotFound', message: error.message };
+  if (error instanceof NoCredentialError) return { error: 'NoCredential', message: error.message };
   if (error instanceof ConflictError) return { error: 'Conflict', message: error.message, existingId: error.existingId };
   if (error instanceof PreconditionFailedError) return { error: 'PreconditionFailed', message: error.message };
   if (error instanceof InvalidCredentialError) return { error: 'InvalidCredential', message: error.message, detail: error.detail };

@@ -7,7 +7,12 @@ export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: numbe
 const jsonHeaders = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
-  return { statusCode, headers: { ...jsonHeaders, ...headers }, body: JSON.stringify(body) };
+  return jsonText(statusCode, JSON.stringify(body), headers);
+}
+
+/** A body already serialised as JSON (e.g. with Go's escaping, to match kubectl byte for byte). */
+export function jsonText(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { ...jsonHeaders, ...headers }, body };
 }
 
 export function noContent(): HttpResult {

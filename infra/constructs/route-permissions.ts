@@ -6,22 +6,16 @@ import type { Route } from '../../functions/contract/routes.ts';
 /** Encryption-context keys that every password encryption must carry (see core/credential.ts). */
 export const encryptionContextKeys = ['project', 'credentialId'] as const;
 
-/** A KMS action on the key, only with both encryption-context keys present. */
-function withEncryptionContext(action: 'kms:Encrypt' | 'kms:Decrypt', key: IKey): PolicyStatement {
-  return new PolicyStatement({
-    actions: [action],
-    resources: [key.keyArn],
-    conditions: {
-      // ForAllValues alone also passes an empty context; the Null checks make both keys mandatory.
-      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...encryptionContextKeys] },
-      Null: Object.fromEntries(encryptionContextKeys.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
-    },
-  });
-}
+// ForAllValues alone also passes an empty context; the Null checks make both keys mandatory.
+const encryptionContextConditions = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...encryptionContextKeys] },
+  Null: Object.fromEntries(encryptionContextKeys.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
+};
 
 /**
- * Exactly what each handler calls, read from adapters/dynamodb-credential-store.ts and the KMS
- * adapters. Each TransactWriteItems element is authorised as its single-item action.
+ * Exactly what each handler calls, read from the adapters (dynamodb-credential-store.ts and
+ * -reader.ts, kms-password-encryptor.ts and -decryptor.ts). Each TransactWriteItems element is
+ * authorised as its single-item action. Only the resolve-capability functions and verify may Decrypt.
  */
 export function routePermissions(route: Route['name'], table: ITable, key: IKey): PolicyStatement[] {
   switch (route) {
@@ -29,24 +23,34 @@ export function routePermissions(route: Route['name'], table: ITable, key: IKey)
       return [
         // Two conditional Puts in one transaction; GetItem reads the registry guard on a conflict.
         new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
-        withEncryptionContext('kms:Encrypt', key),
+        encrypt(key),
       ];
     case 'update-credential':
       // One conditional UpdateItem; a new password is encrypted first. Never Decrypt.
-      return [
-        new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
-        withEncryptionContext('kms:Encrypt', key),
-      ];
+      return [new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }), encrypt(key)];
     case 'verify-credential':
       // UpdateItem claims the check (returning the item) and records its result; Decrypt for the login.
-      return [
-        new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
-        withEncryptionContext('kms:Decrypt', key),
-      ];
+      return [new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }), decrypt(key)];
     case 'list-credentials':
       return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] })];
     case 'delete-credential':
       // GetItem finds the credential's registry; two conditional Deletes remove it and its guard.
       return [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] })];
+    case 'resolve-registry-auth':
+      // BatchGetItem reads the candidate registry guards, GetItem the matching credential.
+      return [
+        new PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
+        decrypt(key),
+      ];
+    case 'get-dockerconfigjson':
+      return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] }), decrypt(key)];
   }
+}
+
+function encrypt(key: IKey): PolicyStatement {
+  return new PolicyStatement({ actions: ['kms:Encrypt'], resources: [key.keyArn], conditions: encryptionContextConditions });
+}
+
+function decrypt(key: IKey): PolicyStatement {
+  return new PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn], conditions: encryptionContextConditions });
 }

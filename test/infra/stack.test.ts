@@ -82,6 +82,7 @@ describe('least privilege', () => {
     Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
   });
 
+  /** A KMS action on the key, only with both encryption-context keys present (and no others). */
   const onKey = (action: string) => ({
     Action: action,
     Effect: 'Allow',
@@ -104,10 +105,8 @@ describe('least privilege', () => {
     expect(roleOf('update-credential').statements).toEqual([...base('update-credential'), onTable('dynamodb:UpdateItem'), onKey('kms:Encrypt')]);
   });
 
-  it('verify: UpdateItem on the table and kms:Decrypt with both encryption-context keys; the only function that decrypts', () => {
+  it('verify: UpdateItem on the table and kms:Decrypt with both encryption-context keys (the only writer that decrypts)', () => {
     expect(roleOf('verify-credential').statements).toEqual([...base('verify-credential'), onTable('dynamodb:UpdateItem'), onKey('kms:Decrypt')]);
-    const decrypting = routeList.filter((r) => actionsOf(roleOf(r.name).statements).includes('kms:Decrypt')).map((r) => r.name);
-    expect(decrypting).toEqual(['verify-credential']);
   });
 
   it('no function runs in a VPC (verify needs outbound HTTPS to registries, without a NAT)', () => {
@@ -143,14 +142,31 @@ describe('least privilege', () => {
     }
   });
 
-  it('no IAM policy grants kms:Decrypt except verify’s, nor any wildcard action', () => {
-    const verifyRole = { Ref: logicalId(functionOf('verify-credential').fn.role) };
-    const statements = ofType('AWS::IAM::Policy')
-      .filter(([, p]) => JSON.stringify(p.Properties['Roles']) !== JSON.stringify([verifyRole]))
-      .flatMap(([, p]) => p.Properties['PolicyDocument'].Statement);
+  it('resolve: BatchGetItem and GetItem on the table, kms:Decrypt only with both encryption-context keys', () => {
+    expect(roleOf('resolve-registry-auth').statements).toEqual([
+      ...base('resolve-registry-auth'),
+      onTable('dynamodb:BatchGetItem', 'dynamodb:GetItem'),
+      onKey('kms:Decrypt'),
+    ]);
+  });
+
+  it('dockerconfigjson: Query on the table, kms:Decrypt only with both encryption-context keys', () => {
+    expect(roleOf('get-dockerconfigjson').statements).toEqual([
+      ...base('get-dockerconfigjson'),
+      onTable('dynamodb:Query'),
+      onKey('kms:Decrypt'),
+    ]);
+  });
+
+  it('only the resolve-capability functions and verify hold kms:Decrypt; no policy grants a wildcard action', () => {
+    const decrypting = routeList.filter(({ name }) => actionsOf(roleOf(name).statements).includes('kms:Decrypt'));
+    expect(decrypting.map((r) => r.name).sort()).toEqual(['get-dockerconfigjson', 'resolve-registry-auth', 'verify-credential']);
+    expect(decrypting.every((r) => r.capability === 'resolve' || r.name === 'verify-credential')).toBe(true);
+    const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties['PolicyDocument'].Statement);
     const actions = actionsOf(statements);
     expect(actions.length).toBeGreaterThan(0);
-    expect(actions.filter((a) => /^kms:(Decrypt|\*)|ReEncrypt|\*$/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^kms:\*|ReEncrypt|\*$/.test(a))).toEqual([]);
+    expect(actions.filter((a) => a === 'kms:Decrypt')).toHaveLength(3);
     expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties['Policies'] === undefined)).toBe(true);
   });
 });

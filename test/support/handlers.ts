@@ -17,6 +17,8 @@ export interface Handlers {
   delete: Handler;
   update: Handler;
   verify: Handler;
+  resolve: Handler;
+  dockerConfig: Handler;
 }
 
 /** Imports fresh handler modules with the local stack's environment plus any overrides. */
@@ -24,12 +26,14 @@ export async function loadHandlers(overrides: Record<string, string> = {}): Prom
   const stack = inject('localStack');
   Object.assign(process.env, localEnvironment(stack.dynamoDbEndpoint, stack.kmsEndpoint), overrides);
   vi.resetModules();
-  const [add, list, remove, update, verify] = await Promise.all([
+  const [add, list, remove, update, verify, resolve, dockerConfig] = await Promise.all([
     import('../../functions/add-credential.ts'),
     import('../../functions/list-credentials.ts'),
     import('../../functions/delete-credential.ts'),
     import('../../functions/update-credential.ts'),
     import('../../functions/verify-credential.ts'),
+    import('../../functions/resolve-registry-auth.ts'),
+    import('../../functions/get-dockerconfigjson.ts'),
   ]);
   return {
     add: add.handler as Handler,
@@ -37,6 +41,8 @@ export async function loadHandlers(overrides: Record<string, string> = {}): Prom
     delete: remove.handler as Handler,
     update: update.handler as Handler,
     verify: verify.handler as Handler,
+    resolve: resolve.handler as Handler,
+    dockerConfig: dockerConfig.handler as Handler,
   };
 }
 
@@ -65,6 +71,8 @@ export interface Call {
   readonly rawBody?: string;
   readonly query?: Record<string, string>;
   readonly headers?: Record<string, string>;
+  /** The caller's IAM ARN, as API Gateway's IAM authorizer puts it in the request context. */
+  readonly iamUserArn?: string;
 }
 
 export interface Reply {
@@ -83,6 +91,7 @@ export async function invoke(handler: Handler, route: Route, call: Call): Promis
     apiId: 'test',
     ...(call.query && { query: call.query }),
     ...(rawBody !== undefined && { body: rawBody }),
+    ...(call.iamUserArn && { iamUserArn: call.iamUserArn }),
   });
   const context = lambdaContext(route, event.requestContext.requestId);
   const result = await handler(event, context);

@@ -7,6 +7,9 @@
 //   every file's captured output and everything the run printed for every secret of every file,
 //   and fails the run on a hit. That covers lines written after a file's own audit (a later file,
 //   the server's shutdown) and secrets of one file showing up in another file's output.
+// The only place a tracked password may appear is the body of a resolve or dockerconfigjson 200
+// that a test reads (and compares without printing); every other response is checked with
+// expectNoTrackedSecret, and logs, audit lines and output by the searches above.
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +43,24 @@ capture.buffer = [];
 export function trackSecret<T extends string>(secret: T): T {
   secrets.add(secret);
   return secret;
+}
+
+/**
+ * Registers a password and docker's `auth` form of it (base64 of `user:password`, as resolve's
+ * dockerconfigjson writes it), so neither may appear in any log or output; returns the password.
+ */
+export function trackCredential<T extends string>(username: string | null, password: T): T {
+  trackSecret(`${username ?? ''}:${password}`);
+  return trackSecret(password);
+}
+
+/**
+ * For every response other than a resolve or dockerconfigjson 200 (the only places a password may
+ * appear): fails if any secret this file tracked is in it, without printing the secret.
+ */
+export function expectNoTrackedSecret(text: string, where = 'a response that must not carry a password'): void {
+  const hits = findSecrets(text, secrets).map((hit) => describeHit(hit, where));
+  expect(hits).toEqual([]);
 }
 
 export function capturedOutput(): string {

@@ -1,4 +1,5 @@
-// How a credential is laid out as a DynamoDB item (keys from contract/table.ts).
+// How a credential is laid out as a DynamoDB item (keys from contract/table.ts); shared by the write
+// side's store and the read side's reader.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { checkStatuses, type CheckStatus, type CredentialView, type StoredCredential } from '../core/credential.ts';
 import { keyOf } from '../contract/table.ts';

@@ -1,0 +1,114 @@
+// The read side's DynamoDB adapter: strongly consistent reads, so a deleted credential stops
+// resolving at once. Kept apart from the write side's store so neither bundle carries the other.
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type DynamoDBClientConfig,
+  type KeysAndAttributes,
+} from '@aws-sdk/client-dynamodb';
+import type { StoredCredential } from '../core/credential.ts';
+import { UnavailableError } from '../core/errors.ts';
+import type { CredentialReader } from '../core/ports.ts';
+import { envNames, requiredEnv } from '../contract/config.ts';
+import { credentialSortPrefix, keyOf } from '../contract/table.ts';
+import { clientConfig, operationDeadline } from './aws-clients.ts';
+import { fromStoredItem, s, type Item } from './dynamodb-items.ts';
+
+// BatchGetItem takes at most 100 keys; a repository path of 255 characters can have up to 128 components.
+const maxBatchKeys = 100;
+
+export class DynamoDbCredentialReader implements CredentialReader {
+  private readonly db: DynamoDBClient;
+  private readonly table: string;
+  private readonly pageSize: number | undefined;
+
+  /** `pageSize` caps the items per Query; by default a page is DynamoDB's 1 MB. */
+  constructor(db: DynamoDBClient, table: string, pageSize?: number) {
+    this.db = db;
+    this.table = table;
+    this.pageSize = pageSize;
+  }
+
+  /** The production wiring; overrides (e.g. a test request handler) are merged into the client config. */
+  static fromEnv(overrides: DynamoDBClientConfig = {}): DynamoDbCredentialReader {
+    return new DynamoDbCredentialReader(new DynamoDBClient({ ...clientConfig, ...overrides }), requiredEnv(envNames.tableName));
+  }
+
+  async guards(project: string, registries: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const pk = s(keyOf.project(project));
+    const deadline = operationDeadline();
+    const chunks: Item[][] = [];
+    for (let i = 0; i < registries.length; i += maxBatchKeys) {
+      chunks.push(registries.slice(i, i + maxBatchKeys).map((registry) => ({ pk, sk: s(keyOf.registryGuard(registry)) })));
+    }
+    const found = new Map<string, string>();
+    try {
+      await Promise.all(
+        chunks.map(async (keys) => {
+          let request: KeysAndAttributes | undefined = { Keys: keys, ConsistentRead: true, ProjectionExpression: 'sk, credentialId' };
+          // DynamoDB may leave keys unprocessed under load; ask again for those (the deadline bounds it).
+          for (let attempt = 0; request?.Keys?.length; attempt++) {
+            if (attempt > 0) await sleep(10 * 2 ** Math.min(attempt, 6) * Math.random());
+            const result: BatchGetItemCommandOutput = await this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: request } }), deadline);
+            for (const item of result.Responses?.[this.table] ?? []) {
+              const registry = item['sk']?.S?.slice(keyOf.registryGuard('').length);
+              const id = item['credentialId']?.S;
+              if (registry !== undefined && id !== undefined) found.set(registry, id);
+            }
+            request = result.UnprocessedKeys?.[this.table];
+          }
+        }),
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return found;
+  }
+
+  async get(project: string, id: string): Promise<StoredCredential | undefined> {
+    try {
+      const found = await this.db.send(
+        new GetItemCommand({
+          TableName: this.table,
+          Key: { pk: s(keyOf.project(project)), sk: s(keyOf.credential(id)) },
+          ConsistentRead: true,
+        }),
+        operationDeadline(),
+      );
+      return found.Item ? fromStoredItem(project, found.Item) : undefined;
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async *pages(project: string): AsyncIterable<readonly StoredCredential[]> {
+    let startKey: Item | undefined;
+    do {
+      let result;
+      try {
+        result = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': s(keyOf.project(project)), ':prefix': s(credentialSortPrefix) },
+            ConsistentRead: true,
+            Limit: this.pageSize,
+            ExclusiveStartKey: startKey,
+          }),
+          operationDeadline(),
+        );
+      } catch (error) {
+        throw unavailable(error);
+      }
+      yield (result.Items ?? []).map((item) => fromStoredItem(project, item));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const unavailable = (error: unknown) =>
+  new UnavailableError('The credential store is unavailable; nothing was returned.', { cause: error });

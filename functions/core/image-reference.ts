@@ -1,0 +1,49 @@
+// Turns an image reference into the repository it names and the registry keys that may hold its
+// credential, with the distribution/reference rules (../shared/reference/consumers.md):
+// `nginx` -> docker.io/library/nginx, `me/app` -> docker.io/me/app, tag and digest dropped.
+import { dockerHubAliases, dockerHubRegistry } from './registry.ts';
+
+const nameTotalLengthMax = 255;
+const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const tag = '[\\w][\\w.-]{0,127}';
+const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const reference = new RegExp(`^(?:(${domain})/)?(${pathComponent}(?:/${pathComponent})*)(?::${tag})?(?:@${digest})?$`);
+const hexIdentifier = /^[a-f0-9]{64}$/;
+
+export type ImageParse = { ok: true; image: string } | { ok: false; reason: string };
+
+/** The normalised repository (`docker.io/library/nginx`) of a reference such as `nginx:1.25`. */
+export function normaliseImage(input: string): ImageParse {
+  if (hexIdentifier.test(input)) return fail('must be a repository name, not a 64-character image id');
+  const [host, remainder] = splitDomain(input);
+  const remoteName = remainder.split(/[:@]/, 1)[0] ?? '';
+  if (remoteName.toLowerCase() !== remoteName) return fail('must have a lowercase repository name');
+  const repository = host === dockerHubRegistry && !remainder.includes('/') ? `library/${remainder}` : remainder;
+  const match = reference.exec(`${host}/${repository}`);
+  if (!match) return fail('must be an image reference such as nginx, ghcr.io/org/app:1.0 or localhost:5000/app@sha256:...');
+  const name = `${host}/${match[2]}`;
+  if (name.length > nameTotalLengthMax) return fail(`must name a repository of at most ${nameTotalLengthMax} characters`);
+  return { ok: true, image: name };
+}
+
+/** Registry keys that could hold an image's credential, most specific first: the repository, each parent path, the host. */
+export function candidateRegistries(image: string): string[] {
+  const components = image.split('/');
+  return components.map((_, i) => components.slice(0, components.length - i).join('/'));
+}
+
+// The first component is a host only if it is localhost, or has a `.`, a `:` or an uppercase letter.
+function splitDomain(name: string): [string, string] {
+  const slash = name.indexOf('/');
+  const first = slash === -1 ? '' : name.slice(0, slash);
+  const isHost = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
+  if (!isHost) return [dockerHubRegistry, name];
+  const host = first.toLowerCase();
+  return [dockerHubAliases.has(host) ? dockerHubRegistry : host, name.slice(slash + 1)];
+}
+
+function fail(reason: string): ImageParse {
+  return { ok: false, reason };
+}

@@ -1,0 +1,210 @@
+// Which credential an image or a credential helper's server resolves to: the distribution/reference
+// normalisation and the most-specific-key match, through the real use case with an in-memory reader.
+import { describe, expect, it } from 'vitest';
+import type { StoredCredential } from '../../functions/core/credential.ts';
+import { NoCredentialError, ValidationError } from '../../functions/core/errors.ts';
+import { candidateRegistries, normaliseImage } from '../../functions/core/image-reference.ts';
+import type { CredentialReader, PasswordDecryptor } from '../../functions/core/ports.ts';
+import { registryLookup, resolveRegistryAuth } from '../../functions/core/resolve-registry-auth.ts';
+
+const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+describe('image reference normalisation (distribution/reference)', () => {
+  it.each([
+    // Docker Hub: official images get library/, every alias is docker.io
+    ['nginx', 'docker.io/library/nginx'],
+    ['nginx:1.25', 'docker.io/library/nginx'],
+    ['library/nginx', 'docker.io/library/nginx'],
+    ['docker.io/nginx', 'docker.io/library/nginx'],
+    ['docker.io/library/nginx', 'docker.io/library/nginx'],
+    ['index.docker.io/library/nginx:1.25', 'docker.io/library/nginx'],
+    ['index.docker.io/nginx', 'docker.io/library/nginx'],
+    ['registry-1.docker.io/me/app:2', 'docker.io/me/app'],
+    ['me/app', 'docker.io/me/app'],
+    ['me/app:latest', 'docker.io/me/app'],
+    ['me/team/app', 'docker.io/me/team/app'],
+    // digests, tag plus digest
+    [`nginx@${digest}`, 'docker.io/library/nginx'],
+    [`nginx:1.25@${digest}`, 'docker.io/library/nginx'],
+    [`ghcr.io/org/app:v1@${digest}`, 'ghcr.io/org/app'],
+    // hosts: a dot, a port, localhost, or an uppercase letter
+    ['ghcr.io/org/app', 'ghcr.io/org/app'],
+    ['localhost/app', 'localhost/app'],
+    ['localhost:5000/app', 'localhost:5000/app'],
+    ['localhost:5000/app:tag', 'localhost:5000/app'],
+    ['127.0.0.1:5000/team/app', '127.0.0.1:5000/team/app'],
+    ['[::1]:5000/app', '[::1]:5000/app'],
+    ['myhost:5000/app', 'myhost:5000/app'],
+    ['Registry.Example.COM/team/app', 'registry.example.com/team/app'],
+    ['MyHost/app', 'myhost/app'],
+    ['myhost/app', 'docker.io/myhost/app'],
+    ['us-docker.pkg.dev/proj/repo/img:1', 'us-docker.pkg.dev/proj/repo/img'],
+    ['a.b/c__d/e-f/g.h_i', 'a.b/c__d/e-f/g.h_i'],
+  ])('%s -> %s', (input, image) => {
+    expect(normaliseImage(input)).toEqual({ ok: true, image });
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['Nginx', 'uppercase repository'],
+    ['ghcr.io/Org/app', 'uppercase path'],
+    ['https://ghcr.io/org/app', 'a scheme'],
+    ['ghcr.io/org/app:', 'empty tag'],
+    ['nginx@sha256:abc', 'short digest'],
+    ['nginx@', 'empty digest'],
+    ['ghcr.io//app', 'empty component'],
+    ['ghcr.io/org/app/', 'trailing slash'],
+    ['-bad.io/app', 'host starting with a hyphen'],
+    ['ghcr.io/-org/app', 'component starting with a separator'],
+    ['ghcr.io/org app', 'whitespace'],
+    ['a'.repeat(64).replace(/a/g, 'f'), 'a 64-hex image id'],
+    [`ghcr.io/${'a/'.repeat(124)}a`, 'a name over 255 characters'],
+    [`reg.io/app:${'t'.repeat(129)}`, 'a tag over 128 characters'],
+  ])('refuses %j (%s)', (input) => {
+    expect(normaliseImage(input).ok).toBe(false);
+  });
+
+  it('accepts a name of exactly 255 characters and lists all 126 candidate keys for it', () => {
+    const image = `ab.io/${'a/'.repeat(124)}a`;
+    expect(image).toHaveLength(255);
+    expect(normaliseImage(image)).toEqual({ ok: true, image });
+    expect(candidateRegistries(image)).toHaveLength(126);
+  });
+
+  it('lists candidate keys most specific first, component by component', () => {
+    expect(candidateRegistries('ghcr.io/org/team/app')).toEqual(['ghcr.io/org/team/app', 'ghcr.io/org/team', 'ghcr.io/org', 'ghcr.io']);
+    expect(candidateRegistries('localhost:5000/app')).toEqual(['localhost:5000/app', 'localhost:5000']);
+  });
+});
+
+/** An in-memory CredentialReader over a set of stored registry keys; counts its calls. */
+function readerOf(registries: readonly string[]) {
+  const byId = new Map<string, StoredCredential>();
+  const guards = new Map<string, string>();
+  for (const [i, registry] of registries.entries()) {
+    const id = `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`;
+    const credential = { project: 'p', id, server: registry, registry, username: 'u', email: null, createdAt: '', version: 1, updatedAt: null, status: null, checkedAt: null, ciphertext: new Uint8Array() };
+    byId.set(id, credential);
+    guards.set(registry, id);
+  }
+  const calls = { guards: 0, get: 0 };
+  const reader: CredentialReader = {
+    guards: async (_, keys) => {
+      calls.guards++;
+      return new Map(keys.flatMap((k) => (guards.has(k) ? [[k, guards.get(k)!] as const] : [])));
+    },
+    get: async (_, id) => {
+      calls.get++;
+      return byId.get(id);
+    },
+    pages: async function* () {
+      yield [...byId.values()];
+    },
+  };
+  return { reader, calls, byId };
+}
+
+const decryptor: PasswordDecryptor = { decrypt: async (_, context) => `pw-of-${context['credentialId']}` };
+
+async function resolvedKey(stored: readonly string[], query: { image?: string; server?: string }): Promise<string | null> {
+  const { reader, calls } = readerOf(stored);
+  try {
+    const auth = await resolveRegistryAuth({ reader, decryptor }, 'p', registryLookup(query));
+    expect(calls).toEqual({ guards: 1, get: 1 });
+    return auth.registry;
+  } catch (error) {
+    if (error instanceof NoCredentialError) return null;
+    throw error;
+  }
+}
+
+describe('matching an image to the most specific credential', () => {
+  const stored = ['docker.io', 'docker.io/library', 'docker.io/me', 'ghcr.io/org', 'ghcr.io/org/team', 'localhost:5000', 'registry.example.com', 'quay.io/a/b/c'];
+  it.each([
+    ['nginx', 'docker.io/library'],
+    ['docker.io/library/nginx:1.25', 'docker.io/library'],
+    ['me/app', 'docker.io/me'],
+    ['meme/app', 'docker.io'],
+    ['registry-1.docker.io/me/app', 'docker.io/me'],
+    ['ghcr.io/org/app', 'ghcr.io/org'],
+    ['ghcr.io/org/team/app', 'ghcr.io/org/team'],
+    ['ghcr.io/org/teammate/app', 'ghcr.io/org'],
+    ['ghcr.io/org2/app', null],
+    ['ghcr.io/or/app', null],
+    ['ghcr.io/app', null],
+    ['localhost:5000/app', 'localhost:5000'],
+    [`localhost:5000/team/app:1@${digest}`, 'localhost:5000'],
+    ['localhost:5001/app', null],
+    ['localhost/app', null],
+    ['Registry.Example.com/team/app', 'registry.example.com'],
+    ['quay.io/a/b/c/d', 'quay.io/a/b/c'],
+    ['quay.io/a/b', null],
+  ])('%s -> %s', async (image, registry) => {
+    expect(await resolvedKey(stored, { image })).toBe(registry);
+  });
+
+  it('the repository path itself wins over every parent', async () => {
+    expect(await resolvedKey(['ghcr.io', 'ghcr.io/org', 'ghcr.io/org/app'], { image: 'ghcr.io/org/app:1' })).toBe('ghcr.io/org/app');
+  });
+});
+
+describe('matching a credential helper server: the host key only', () => {
+  const stored = ['docker.io', 'ghcr.io/org-a', 'ghcr.io/org-b', 'localhost:5000'];
+  it.each([
+    ['https://index.docker.io/v1/', 'docker.io'],
+    ['docker.io', 'docker.io'],
+    ['index.docker.io', 'docker.io'],
+    ['registry-1.docker.io', 'docker.io'],
+    ['localhost:5000', 'localhost:5000'],
+    ['http://localhost:5000/v2/', 'localhost:5000'],
+    ['ghcr.io', null],
+    ['localhost', null],
+  ])('%s -> %s', async (server, registry) => {
+    expect(await resolvedKey(stored, { server })).toBe(registry);
+  });
+
+  it('says why a host with only path-scoped credentials does not match', async () => {
+    const { reader } = readerOf(stored);
+    await expect(resolveRegistryAuth({ reader, decryptor }, 'p', registryLookup({ server: 'ghcr.io' }))).rejects.toThrow(
+      /sees only the host/,
+    );
+  });
+});
+
+describe('the lookup and the answer', () => {
+  it('returns the credential, the normalised image and the matched key', async () => {
+    const { reader, byId } = readerOf(['ghcr.io/org']);
+    const [credential] = byId.values();
+    const auth = await resolveRegistryAuth({ reader, decryptor }, 'p', registryLookup({ image: 'ghcr.io/org/app:1' }));
+    expect(auth).toEqual({
+      credentialId: credential!.id,
+      registry: 'ghcr.io/org',
+      image: 'ghcr.io/org/app',
+      server: 'ghcr.io/org',
+      username: 'u',
+      email: null,
+      password: `pw-of-${credential!.id}`,
+    });
+  });
+
+  it('goes on to the next key when the matched credential was deleted after its guard was read', async () => {
+    const { reader, byId } = readerOf(['ghcr.io', 'ghcr.io/org']);
+    const [hostLevel, orgLevel] = [...byId.values()];
+    byId.delete(orgLevel!.id);
+    const auth = await resolveRegistryAuth({ reader, decryptor }, 'p', registryLookup({ image: 'ghcr.io/org/app' }));
+    expect(auth.credentialId).toBe(hostLevel!.id);
+  });
+
+  it.each([
+    [{ image: 'Nginx' }, 'image'],
+    [{ server: 'https://u:p@x.io' }, 'server'],
+    [{ server: 'ftp://x.io' }, 'server'],
+  ])('refuses %j naming %s', (query, field) => {
+    expect(() => registryLookup(query)).toThrow(ValidationError);
+    try {
+      registryLookup(query);
+    } catch (error) {
+      expect((error as ValidationError).issues.map((i) => i.path)).toEqual([field]);
+    }
+  });
+});
