@@ -5,14 +5,18 @@ import { expandPath, routes, type Route } from '../functions/contract/routes.ts'
 import {
   credential,
   credentialPage,
+  dockerConfig,
   errorBody,
   verifyResult,
+  registryAuth,
   type AddCredentialRequest,
   type UpdateCredentialRequest,
   type VerifyResult,
   type Credential,
   type CredentialPage,
+  type DockerConfig,
   type ErrorBody,
+  type RegistryAuth,
 } from '../functions/contract/schemas.ts';
 import type { OutgoingRequest } from './sigv4.ts';
 
@@ -26,6 +30,11 @@ export class ApiError extends Error {
     this.status = status;
     this.body = body;
   }
+}
+
+/** The vault answered that it holds no credential for the image or server (not a failure to ask). */
+export function isNoCredential(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404 && error.body?.error === 'NoCredential';
 }
 
 /** No HTTP answer at all: connection refused, unknown host, timeout. */
@@ -65,6 +74,10 @@ export interface RegcredClient {
   /** Every credential of the project, following nextToken to the end. */
   listAll(project: string): Promise<Credential[]>;
   remove(project: string, id: string): Promise<void>;
+  /** The project's most specific credential for an image, or (helper semantics) a server's host-level one. */
+  resolve(project: string, query: { image: string } | { server: string }): Promise<RegistryAuth>;
+  /** Every credential of the project as a docker config `{"auths": ...}` object. */
+  dockerConfigJson(project: string): Promise<DockerConfig>;
 }
 
 export function createClient(options: ClientOptions): RegcredClient {
@@ -132,6 +145,12 @@ export function createClient(options: ClientOptions): RegcredClient {
     },
     async remove(project, id) {
       await call(routes.deleteCredential, { project, id });
+    },
+    async resolve(project, query) {
+      return parse(registryAuth, await call(routes.resolveRegistryAuth, { project }, { query }));
+    },
+    async dockerConfigJson(project) {
+      return parse(dockerConfig, await call(routes.getDockerConfigJson, { project }));
     },
   };
 }

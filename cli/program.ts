@@ -1,20 +1,15 @@
 // The regcred command line: `docker add-credentials | list-credentials | delete-credentials` as in
-// the seed CLI, its successor's `update-credentials` and `verify-credentials`, plus `config`. Errors become exit codes in run(): 1 the API refused or failed, 2 usage.
-import { readFileSync } from 'node:fs';
+// the seed CLI, its successor's `update-credentials` and `verify-credentials`, the read side
+// (`docker get-credentials | pull-secret | config-json`), plus `config`. Errors become exit codes in
+// run(): 1 the API refused or failed, 2 usage.
 import { Command, CommanderError, Option } from 'commander';
 import { credentialId, type AddCredentialRequest } from '../functions/contract/schemas.ts';
-import { ApiError, createClient, ProtocolError, UnreachableError, type RegcredClient } from './client.ts';
-import {
-  checkSetting,
-  configPath,
-  defaultEndpoint,
-  parseConfigKey,
-  readConfig,
-  resolveSettings,
-  UsageError,
-  writeConfig,
-} from './config.ts';
-import { defaultCredentials, executeApiRegion, signRequest } from './sigv4.ts';
+import { ApiError, isNoCredential, type RegcredClient } from './client.ts';
+import { checkSetting, configPath, defaultEndpoint, parseConfigKey, readConfig, UsageError, writeConfig } from './config.ts';
+import { connect as connectWith, describeError, Failure } from './connect.ts';
+import { processIo, type Io } from './io.ts';
+import { defaultSecretName, pullSecret, pullSecretYaml } from './pull-secret.ts';
+import { packageVersion } from './version.ts';
 import { credentialTable } from './table.ts';
 
 interface GlobalOptions {
@@ -24,26 +19,6 @@ interface GlobalOptions {
   sigv4?: boolean;
 }
 
-interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  readStdin(): Promise<string>;
-}
-
-const processIo: Io = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  async readStdin() {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  },
-};
-
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-const missingProject =
-  'No project given. Pass --project <name>, set REGCRED_PROJECT, or save a default with `regcred config set project <name>`.';
 
 /** Runs the CLI and returns the exit code; never throws, never prints a stack trace. */
 export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
@@ -59,18 +34,9 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
       io.err(`error: ${error.message}\n`);
       return 2;
     }
-    io.err(`error: ${describe(error)}\n`);
+    io.err(`error: ${describeError(error)}\n`);
     return 1;
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof ApiError) {
-    const existingId = error.body?.existingId;
-    return existingId && !error.message.includes(existingId) ? `${error.message} Existing id: ${existingId}.` : error.message;
-  }
-  if (error instanceof UnreachableError || error instanceof ProtocolError || error instanceof Failure) return error.message;
-  return `unexpected failure: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
 }
 
 /** commander quotes a mistyped `--docker-pasword=value` whole; the value may be a password. */
@@ -78,15 +44,10 @@ function withoutOptionValues(text: string): string {
   return text.replace(/'(-[^'=\s]*)=.*'/g, "'$1=…'");
 }
 
-/** A failure with a message meant for the user: exit code 1. */
-class Failure extends Error {
-  override name = 'Failure';
-}
-
 function buildProgram(io: Io): Command {
   const program = new Command('regcred')
-    .description('Store, list and delete container-registry credentials in a regcred vault.')
-    .version(version, '-V, --version', 'print the version')
+    .description('Store, list, delete and use container-registry credentials in a regcred vault.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(withoutOptionValues(text)) })
     .configureHelp({ showGlobalOptions: true })
@@ -212,6 +173,72 @@ Example:
       io.out(`Deleted credential ${id}.\n`);
     });
 
+  docker
+    .command('get-credentials')
+    .description('print the credential an image pulls with (the most specific one), password included')
+    .argument('<image>', 'image reference, e.g. nginx, ghcr.io/org/app:1.2 or localhost:5000/app@sha256:…')
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ regcred docker get-credentials ghcr.io/org/app:1.2
+  $ regcred docker get-credentials nginx -o json | jq -r .password | docker login -u me --password-stdin`,
+    )
+    .action(async (image: string, options: { output: string }, command: Command) => {
+      const { client, project } = await connect(command);
+      let auth;
+      try {
+        auth = await client.resolve(project, { image });
+      } catch (error) {
+        if (isNoCredential(error)) throw new Failure(`No credential in project ${project} matches ${image}.`);
+        throw error;
+      }
+      if (options.output === 'json') {
+        io.out(`${JSON.stringify(auth, null, 2)}\n`);
+        return;
+      }
+      const fields = [
+        ['registry', auth.registry], ['image', auth.image ?? ''], ['server', auth.server], ['credential', auth.credentialId],
+        ['username', auth.username ?? ''], ['email', auth.email ?? ''], ['password', auth.password],
+      ];
+      io.out(fields.map(([key, value]) => `${`${key}:`.padEnd(12)}${value}`.trimEnd()).join('\n') + '\n');
+    });
+
+  docker
+    .command('pull-secret')
+    .description('print a Kubernetes image pull secret holding every credential of the project')
+    .option('--name <name>', 'the Secret’s name', defaultSecretName)
+    .option('--namespace <namespace>', 'the Secret’s namespace (default: kubectl’s current one)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ regcred docker pull-secret --namespace apps | kubectl apply -f -
+  then in a pod spec: imagePullSecrets: [{ name: regcred }]`,
+    )
+    .action(async (options: { name: string; namespace?: string; output: string }, command: Command) => {
+      const { client, project } = await connect(command);
+      const secret = pullSecret(await client.dockerConfigJson(project), options);
+      io.out(options.output === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : pullSecretYaml(secret));
+    });
+
+  docker
+    .command('config-json')
+    .description('print every credential of the project as a docker config.json {"auths": …} object')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ (umask 077; regcred docker config-json > auth.json)
+  $ skopeo inspect --authfile auth.json docker://ghcr.io/org/app:1.2`,
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const { client, project } = await connect(command);
+      io.out(`${JSON.stringify(await client.dockerConfigJson(project), null, 2)}\n`);
+    });
+
   const config = program.command('config').description(`read and write the config file (${configPath()})`);
   config.addHelpText('after', '\nExample:\n  $ regcred config set project demo\n  $ regcred config list');
   config
@@ -313,26 +340,6 @@ async function passwordFrom(options: PasswordOptions, io: Io): Promise<string> {
   return options.dockerPassword;
 }
 
-async function connect(command: Command): Promise<{ client: RegcredClient; project: string }> {
-  const flags = command.optsWithGlobals<GlobalOptions>();
-  const settings = resolveSettings(flags, process.env, readConfig());
-  if (!settings.project) throw new UsageError(missingProject);
-  const region = executeApiRegion(settings.endpoint) ?? (flags.sigv4 ? settings.region : undefined);
-  if (flags.sigv4 && !region) {
-    throw new UsageError('--sigv4 needs a region: pass --region, set REGCRED_REGION or AWS_REGION, or run `regcred config set region <region>`.');
-  }
-  if (!region) return { client: createClient({ endpoint: settings.endpoint }), project: settings.project };
-  const credentials = await defaultCredentials();
-  const client = createClient({
-    endpoint: settings.endpoint,
-    async sign(request) {
-      try {
-        return await signRequest(request, { region, credentials });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new Failure(`No AWS credentials to sign requests to ${settings.endpoint} (${reason}); set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`);
-      }
-    },
-  });
-  return { client, project: settings.project };
+function connect(command: Command): Promise<{ client: RegcredClient; project: string }> {
+  return connectWith(command.optsWithGlobals<GlobalOptions>());
 }

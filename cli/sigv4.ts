@@ -7,17 +7,6 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 
 export const signingService = 'execute-api';
 
-/** The region of an `https://<api-id>.execute-api.<region>.amazonaws.com` endpoint, if it is one. */
-export function executeApiRegion(endpoint: string): string | undefined {
-  let host: string;
-  try {
-    host = new URL(endpoint).hostname.toLowerCase();
-  } catch {
-    return undefined;
-  }
-  return /^[a-z0-9-]+\.execute-api\.([a-z0-9-]+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$/.exec(host)?.[1];
-}
-
 export interface OutgoingRequest {
   readonly method: string;
   readonly url: URL;

@@ -11,13 +11,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { expandPath, routes } from '../../functions/contract/routes.ts';
 import { keyOf, tableKeys } from '../../functions/contract/table.ts';
 import { run } from '../../cli/program.ts';
+import { apiAdd } from '../support/api.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
 import { startRegistry, type TestRegistry } from '../support/registry.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; bin: { regcred: string } };
-const bin = join(repoRoot, packageJson.bin.regcred);
+const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+// The repository's development bin (re-runs on the project's Node 24 when needed); the packed bins are tested in package.test.ts.
+const bin = join(repoRoot, 'cli/bin.mjs');
 const { apiUrl } = inject('localStack');
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -57,24 +59,6 @@ function regcred(args: string[], options: { stdin?: string; env?: Record<string,
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-/** Setup straight over HTTP. A 503 (the local stack overloaded by the parallel suite) wrote nothing: retried. */
-async function apiAdd(project: string, body: Record<string, string>): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (response.status === 503 && attempt < 4) {
-      await response.body?.cancel();
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      continue;
-    }
-    expect(response.status).toBe(201);
-    return ((await response.json()) as { id: string }).id;
-  }
 }
 
 /** Adds many credentials a few at a time, so the burst does not starve other test files. */
@@ -385,6 +369,7 @@ describe('help and version', () => {
     const commands = [
       ['docker'], ['docker', 'add-credentials'], ['docker', 'list-credentials'], ['docker', 'delete-credentials'],
       ['docker', 'update-credentials'], ['docker', 'verify-credentials'],
+      ['docker', 'get-credentials'], ['docker', 'pull-secret'], ['docker', 'config-json'],
       ['config'], ['config', 'set'], ['config', 'get'], ['config', 'unset'], ['config', 'list'],
     ];
     for (const command of commands) {

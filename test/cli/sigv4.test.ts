@@ -4,7 +4,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../cli/client.ts';
-import { executeApiRegion, signRequest } from '../../cli/sigv4.ts';
+import { executeApiRegion } from '../../cli/connect.ts';
+import { signRequest } from '../../cli/sigv4.ts';
 
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const signingDate = new Date('2026-01-01T12:34:56Z');

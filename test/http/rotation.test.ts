@@ -12,7 +12,7 @@ const readers = 4;
 describe('rotation under concurrent resolves', () => {
   it(`${readers} resolve loops during ${updates} updates: every answer is 200 with a password no older than the last finished update`, async () => {
     const project = uniqueProject('rot');
-    const passwords = Array.from({ length: updates + 1 }, (_, i) => trackCredential('robot', `rotation-${i}-${crypto.randomUUID()}`));
+    const passwords: string[] = Array.from({ length: updates + 1 }, (_, i) => trackCredential('robot', `rotation-${i}-${crypto.randomUUID()}`));
     const created = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,0 +1,99 @@
+// regcred docker get-credentials, pull-secret and config-json, in-process against the run's local stack.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { run } from '../../cli/program.ts';
+import { apiAdd } from '../support/api.ts';
+import { uniqueProject } from '../support/handlers.ts';
+import { trackSecret } from '../support/secret-audit.ts';
+
+const { apiUrl } = inject('localStack');
+const project = uniqueProject('read-cli');
+const hubPassword = trackSecret(`read-cli-hub-${crypto.randomUUID()}`);
+const orgPassword = trackSecret(`read-cli-org-${crypto.randomUUID()}`);
+let hubId: string;
+let orgId: string;
+const errors: string[] = [];
+
+async function regcred(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io = { out: (text: string) => void (stdout += text), err: (text: string) => void (stderr += text), readStdin: async () => '' };
+  const code = await run([...args, '--project', project, '--endpoint', apiUrl], io);
+  errors.push(stderr);
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  [hubId, orgId] = await Promise.all([
+    apiAdd(project, { server: 'https://index.docker.io/v1/', username: 'me', email: 'me@example.com', password: hubPassword }),
+    apiAdd(project, { server: 'ghcr.io/org', username: 'bot', password: orgPassword }),
+  ]);
+});
+
+afterAll(() => {
+  for (const text of errors) for (const password of [hubPassword, orgPassword]) expect(text.includes(password)).toBe(false);
+});
+
+const hubEntry = { username: 'me', password: hubPassword, email: 'me@example.com', auth: Buffer.from(`me:${hubPassword}`).toString('base64') };
+const orgEntry = { username: 'bot', password: orgPassword, auth: Buffer.from(`bot:${orgPassword}`).toString('base64') };
+
+describe('regcred docker get-credentials', () => {
+  it('prints the most specific credential for an image, as text and as JSON', async () => {
+    const text = await regcred('docker', 'get-credentials', 'nginx:1.27');
+    expect(text).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        'registry:   docker.io',
+        'image:      docker.io/library/nginx',
+        'server:     https://index.docker.io/v1/',
+        `credential: ${hubId}`,
+        'username:   me',
+        'email:      me@example.com',
+        `password:   ${hubPassword}`,
+        '',
+      ].join('\n'),
+    });
+    const json = await regcred('docker', 'get-credentials', 'ghcr.io/org/app@sha256:' + 'a'.repeat(64), '-o', 'json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      credentialId: orgId, registry: 'ghcr.io/org', image: 'ghcr.io/org/app', server: 'ghcr.io/org', username: 'bot', email: null, password: orgPassword,
+    });
+  });
+
+  it('says so, exit 1, when nothing matches (org never matches org2)', async () => {
+    expect(await regcred('docker', 'get-credentials', 'ghcr.io/org2/app')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: No credential in project ${project} matches ghcr.io/org2/app.\n`,
+    });
+  });
+});
+
+describe('regcred docker config-json and pull-secret', () => {
+  it('config-json prints the {"auths"} object with Docker Hub under https://index.docker.io/v1/', async () => {
+    const result = await regcred('docker', 'config-json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ auths: { 'https://index.docker.io/v1/': hubEntry, 'ghcr.io/org': orgEntry } });
+  });
+
+  it('pull-secret prints a kubernetes.io/dockerconfigjson Secret holding the same object, as YAML or JSON', async () => {
+    const yaml = await regcred('docker', 'pull-secret', '--namespace', 'apps');
+    expect(yaml.code).toBe(0);
+    const match = /^apiVersion: v1\nkind: Secret\nmetadata:\n {2}name: regcred\n {2}namespace: apps\ntype: kubernetes\.io\/dockerconfigjson\ndata:\n {2}\.dockerconfigjson: ([A-Za-z0-9+/=]+)\n$/.exec(yaml.stdout);
+    expect(match).not.toBeNull();
+    expect(JSON.parse(Buffer.from(match![1]!, 'base64').toString('utf8'))).toEqual({ auths: { 'https://index.docker.io/v1/': hubEntry, 'ghcr.io/org': orgEntry } });
+
+    const json = await regcred('docker', 'pull-secret', '--name', 'pull-creds', '-o', 'json');
+    const secret = JSON.parse(json.stdout);
+    expect(secret).toMatchObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pull-creds' }, type: 'kubernetes.io/dockerconfigjson' });
+    expect(secret.metadata).not.toHaveProperty('namespace');
+    expect(secret.data['.dockerconfigjson']).toBe(match![1]);
+  });
+
+  it('pull-secret refuses a name Kubernetes would refuse (exit 2)', async () => {
+    const result = await regcred('docker', 'pull-secret', '--name', 'My_Secret');
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: --name "My_Secret" is not a Kubernetes object name/);
+  });
+});

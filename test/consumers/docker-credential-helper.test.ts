@@ -1,0 +1,199 @@
+// docker-credential-regcred as docker, BuildKit and skopeo run it: the bundled bin as a subprocess
+// on the system Node, against the run's local stack, pinned to the protocol facts of
+// docker/docker-credential-helpers (../shared/reference/consumers.md).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { goJson } from '../../cli/go-json.ts';
+import { apiAdd } from '../support/api.ts';
+import { buildBinsForTest, runBin, type BinRun, type BuiltBins } from '../support/bins.ts';
+import { uniqueProject } from '../support/handlers.ts';
+import { freePort } from '../support/registry.ts';
+import { trackSecret } from '../support/secret-audit.ts';
+import { startFaultApi } from './fault-api.ts';
+
+const notFound = 'credentials not found in native keychain\n';
+const { apiUrl } = inject('localStack');
+const project = uniqueProject('helper');
+const secret = (label: string) => trackSecret(`helper-${label}-${crypto.randomUUID()}`);
+const hubPassword = secret('hub');
+// Go's encoder escapes <, > and &: the Secret must come out as \u003c... and still parse back.
+const localPassword = `${secret('local')}<&>`;
+trackSecret(localPassword);
+const quayPassword = secret('quay');
+const everyPassword = [hubPassword, localPassword, quayPassword];
+
+let bins: BuiltBins;
+let configHome: string;
+const runs: BinRun[] = [];
+
+async function helper(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<BinRun> {
+  const result = await runBin(bins.paths['docker-credential-regcred'], args, {
+    ...(stdin !== undefined && { stdin }),
+    env: { XDG_CONFIG_HOME: configHome, REGCRED_PROJECT: project, REGCRED_ENDPOINT: apiUrl, ...env },
+  });
+  runs.push(result);
+  return result;
+}
+
+beforeAll(async () => {
+  configHome = mkdtempSync(join(tmpdir(), 'regcred-helper-'));
+  [bins] = await Promise.all([
+    buildBinsForTest(),
+    apiAdd(project, { server: 'https://index.docker.io/v1/', username: 'hubuser', email: 'hub@example.com', password: hubPassword }),
+    apiAdd(project, { server: 'localhost:5000', username: 'local', password: localPassword }),
+    apiAdd(project, { server: 'quay.io', password: quayPassword }),
+    apiAdd(project, { server: 'ghcr.io/org-a', username: 'a', password: secret('org-a') }),
+    apiAdd(project, { server: 'ghcr.io/org-b', username: 'b', password: secret('org-b') }),
+  ]);
+}, 120_000);
+
+afterAll(() => {
+  bins?.remove();
+  rmSync(configHome, { recursive: true, force: true });
+  // stderr goes to the user's terminal: no password there, ever.
+  for (const run of runs) for (const password of everyPassword) expect(run.stderr.includes(password)).toBe(false);
+});
+
+describe('get', () => {
+  it('answers the docker CLI’s Docker Hub form with {"ServerURL" as received, "Username", "Secret"} and a newline', async () => {
+    const result = await helper(['get'], 'https://index.docker.io/v1/\n');
+    expect(result).toEqual({ code: 0, stderr: '', stdout: goJson({ ServerURL: 'https://index.docker.io/v1/', Username: 'hubuser', Secret: hubPassword }) });
+    expect(result.stdout).toBe(`{"ServerURL":"https://index.docker.io/v1/","Username":"hubuser","Secret":"${hubPassword}"}\n`);
+  });
+
+  it('answers skopeo’s Docker Hub form docker.io with the same credential', async () => {
+    const result = await helper(['get'], 'docker.io');
+    expect(result).toEqual({ code: 0, stderr: '', stdout: `{"ServerURL":"docker.io","Username":"hubuser","Secret":"${hubPassword}"}\n` });
+  });
+
+  it('trims the server string, echoes it trimmed, and writes <, > and & as Go does', async () => {
+    const result = await helper(['get'], '  localhost:5000 \r\n');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`{"ServerURL":"localhost:5000","Username":"local","Secret":"${localPassword.replace('<&>', '\\u003c\\u0026\\u003e')}"}\n`);
+    expect(JSON.parse(result.stdout)).toEqual({ ServerURL: 'localhost:5000', Username: 'local', Secret: localPassword });
+  });
+
+  it('gives an empty Username for a credential stored without one', async () => {
+    const result = await helper(['get'], 'quay.io');
+    expect(result.stdout).toBe(`{"ServerURL":"quay.io","Username":"","Secret":"${quayPassword}"}\n`);
+  });
+
+  it('answers exactly the not-found text on stdout, exit 1, when the vault has no match', async () => {
+    for (const server of ['unknown.example.com', 'localhost:5001', 'https://localhost:5002/v2/']) {
+      expect(await helper(['get'], server), server).toEqual({ code: 1, stdout: notFound, stderr: '' });
+    }
+  });
+
+  it('says not-found for a host with only path-scoped credentials (it cannot tell which one)', async () => {
+    expect(await helper(['get'], 'ghcr.io')).toEqual({ code: 1, stdout: notFound, stderr: '' });
+  });
+
+  it('refuses an empty server string with the protocol’s own message', async () => {
+    expect(await helper(['get'], ' \n')).toEqual({ code: 1, stdout: 'no credentials server URL\n', stderr: '' });
+  });
+
+  it('reads its settings from the config file too', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'regcred-helper-config-'));
+    mkdirSync(join(home, 'regcred'));
+    writeFileSync(join(home, 'regcred', 'config.json'), JSON.stringify({ project, endpoint: apiUrl }));
+    const result = await helper(['get'], 'docker.io', { XDG_CONFIG_HOME: home, REGCRED_PROJECT: '', REGCRED_ENDPOINT: '' });
+    rmSync(home, { recursive: true, force: true });
+    expect(JSON.parse(result.stdout)).toEqual({ ServerURL: 'docker.io', Username: 'hubuser', Secret: hubPassword });
+  });
+});
+
+describe('failures that are not not-found', () => {
+  const isOtherFailure = (result: BinRun) => {
+    expect(result.code).toBe(1);
+    expect(result.stdout).not.toBe(notFound);
+    expect(result.stdout.trim()).not.toContain('credentials not found');
+    expect(result.stdout).toMatch(/^regcred: .+\n$/);
+    expect(result.stderr).toBe('');
+  };
+
+  it('an unreachable vault', async () => {
+    const result = await helper(['get'], 'docker.io', { REGCRED_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    isOtherFailure(result);
+    expect(result.stdout).toMatch(/Cannot reach the regcred API .*ECONNREFUSED/);
+  });
+
+  // The local stack cannot be made to answer these on demand: a stand-in server does (fault injection).
+  it.each([
+    [403, '{"message":"Forbidden"}', /HTTP 403: Forbidden; the AWS identity/],
+    [404, '{"message":"Not Found"}', /HTTP 404: Not Found/],
+    [500, '{"message":"Internal Server Error"}', /HTTP 500/],
+    [503, '{"error":"Unavailable","message":"The credential store is unavailable; retry later."}', /unavailable/],
+  ])('an API answering %i', async (status, body, message) => {
+    const api = await startFaultApi(status, body);
+    try {
+      const result = await helper(['get'], 'docker.io', { REGCRED_ENDPOINT: api.url });
+      isOtherFailure(result);
+      expect(result.stdout).toMatch(message);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('no project configured', async () => {
+    const result = await helper(['get'], 'docker.io', { REGCRED_PROJECT: '' });
+    isOtherFailure(result);
+    expect(result.stdout).toMatch(/No project given/);
+  });
+});
+
+describe('list, store, erase, version', () => {
+  it('lists host-level credentials as {"<serverURL>": "<username>"}, keys sorted, never a secret', async () => {
+    const result = await helper(['list']);
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: '{"https://index.docker.io/v1/":"hubuser","localhost:5000":"local","quay.io":""}\n',
+    });
+  });
+
+  it('stores a new credential that get then returns, replaces its login in place on a second store (docker login again), erases it', async () => {
+    const server = `store-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    const password = secret('store');
+    const stored = await helper(['store'], JSON.stringify({ ServerURL: server, Username: 'storer', Secret: password }));
+    expect(stored).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(JSON.parse((await helper(['get'], server)).stdout)).toEqual({ ServerURL: server, Username: 'storer', Secret: password });
+    const before = (await fetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as { items: { id: string; registry: string }[] };
+    const id = before.items.find((item) => item.registry === server)?.id;
+
+    const rotated = secret('store-again');
+    const again = await helper(['store'], JSON.stringify({ ServerURL: `https://${server}`, Username: 'other', Secret: rotated }));
+    expect(again).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(JSON.parse((await helper(['get'], server)).stdout)).toEqual({ ServerURL: server, Username: 'other', Secret: rotated });
+    const after = (await fetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as {
+      items: { id: string; registry: string; server: string; version: number }[];
+    };
+    expect(after.items.filter((item) => item.registry === server)).toEqual([expect.objectContaining({ id, server, version: 2 })]);
+
+    expect(await helper(['erase'], `${server}\n`)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await helper(['get'], server)).toEqual({ code: 1, stdout: notFound, stderr: '' });
+    expect(await helper(['erase'], server)).toEqual({ code: 1, stdout: notFound, stderr: '' });
+  });
+
+  it.each([
+    ['not json', 'regcred: store expects {"ServerURL","Username","Secret"} as JSON on stdin\n'],
+    [JSON.stringify({ Username: 'u', Secret: 's' }), 'no credentials server URL\n'],
+    [JSON.stringify({ ServerURL: 'x.example.com', Secret: 's' }), 'no credentials username\n'],
+  ])('store refuses %s', async (stdin, stdout) => {
+    expect(await helper(['store'], stdin)).toEqual({ code: 1, stdout, stderr: '' });
+  });
+
+  it('erase refuses an empty server string and never touches path-scoped credentials', async () => {
+    expect(await helper(['erase'], '')).toEqual({ code: 1, stdout: 'no credentials server URL\n', stderr: '' });
+    expect(await helper(['erase'], 'ghcr.io')).toEqual({ code: 1, stdout: notFound, stderr: '' });
+  });
+
+  it('version, usage and unknown verbs', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await helper(['version'])).toEqual({ code: 0, stdout: `docker-credential-regcred (regcred) ${version}\n`, stderr: '' });
+    expect(await helper([])).toEqual({ code: 1, stdout: 'Usage: docker-credential-regcred <store|get|erase|list|version>\n', stderr: '' });
+    expect(await helper(['get', 'extra'])).toEqual({ code: 1, stdout: 'Usage: docker-credential-regcred <store|get|erase|list|version>\n', stderr: '' });
+    expect(await helper(['fetch'])).toEqual({ code: 1, stdout: 'docker-credential-regcred: unknown action: fetch\n', stderr: '' });
+  });
+});

@@ -1,0 +1,115 @@
+// The proof with real clients: Debian's docker-registry (htpasswd, bcrypt) on 127.0.0.1 holds an
+// image; skopeo pulls its manifest with the login stored in regcred, (a) through
+// docker-credential-regcred named in the auth file's credHelpers and (b) through the auth file
+// `regcred docker config-json` writes; once the credential is deleted both get 401.
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiAdd, apiDelete } from '../support/api.ts';
+import { buildBinsForTest, cleanEnv, runBin, systemNode, type BuiltBins } from '../support/bins.ts';
+import { uniqueProject } from '../support/handlers.ts';
+import { freePort, runProgram, startRegistry, type Run, type TestRegistry } from '../support/registry.ts';
+import { trackSecret } from '../support/secret-audit.ts';
+
+const { apiUrl } = inject('localStack');
+const project = uniqueProject('skopeo');
+const username = 'puller';
+const password = trackSecret(`skopeo-${crypto.randomUUID()}`);
+
+let registry: TestRegistry;
+let bins: BuiltBins;
+let home: string;
+let credentialId: string;
+const outputs: string[] = [];
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'regcred-skopeo-'));
+  [registry, bins] = await Promise.all([startRegistry({ username, password }), buildBinsForTest()]);
+  // The helper as an installed package puts it on PATH, with the system `node` its shebang finds first.
+  symlinkSync(bins.paths['docker-credential-regcred'], join(home, 'docker-credential-regcred'));
+  symlinkSync(systemNode, join(home, 'node'));
+  await registry.push('app', 'v1');
+  credentialId = await apiAdd(project, { server: registry.host, username, password });
+}, 120_000);
+
+afterAll(async () => {
+  await registry?.stop();
+  bins?.remove();
+  rmSync(home, { recursive: true, force: true });
+  for (const output of outputs) expect(output.includes(password)).toBe(false);
+});
+
+const env = (extra: Record<string, string> = {}) =>
+  cleanEnv({
+    PATH: `${home}:${process.env.PATH ?? ''}`,
+    HOME: home,
+    XDG_RUNTIME_DIR: home,
+    XDG_CONFIG_HOME: home,
+    REGCRED_PROJECT: project,
+    REGCRED_ENDPOINT: apiUrl,
+    ...extra,
+  });
+
+async function inspect(authfile: string, extra: Record<string, string> = {}): Promise<Run> {
+  const result = await runProgram('skopeo', ['inspect', '--tls-verify=false', `--authfile=${authfile}`, `docker://${registry.host}/app:v1`], {
+    env: env(extra),
+  });
+  outputs.push(result.stderr);
+  return result;
+}
+
+function credHelpersFile(): string {
+  const file = join(home, 'cred-helpers.json');
+  writeFileSync(file, JSON.stringify({ credHelpers: { [registry.host]: 'regcred' } }));
+  return file;
+}
+
+async function configJsonFile(): Promise<string> {
+  const result = await runBin(bins.paths.regcred, ['docker', 'config-json'], { env: env() });
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  const file = join(home, 'regcred-auth.json');
+  writeFileSync(file, result.stdout, { mode: 0o600 });
+  return file;
+}
+
+const pulled = (result: Run) => {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(JSON.parse(result.stdout)).toMatchObject({ Name: `${registry.host}/app`, Os: 'linux' });
+};
+
+const unauthorized = (result: Run) => {
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toMatch(/unauthorized|401/i);
+};
+
+describe('skopeo inspect against a registry with htpasswd auth', () => {
+  it('is refused without credentials (the control)', async () => {
+    const empty = join(home, 'empty.json');
+    writeFileSync(empty, '{}');
+    unauthorized(await inspect(empty));
+  });
+
+  it('(a) pulls through docker-credential-regcred named in credHelpers', async () => {
+    pulled(await inspect(credHelpersFile()));
+  });
+
+  it('(b) pulls with --authfile from `regcred docker config-json`', async () => {
+    pulled(await inspect(await configJsonFile()));
+  });
+
+  it('aborts, not pulls anonymously, when the vault is unreachable (the helper never says not-found for it)', async () => {
+    const result = await inspect(credHelpersFile(), { REGCRED_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/Cannot reach the regcred API/);
+    expect(result.stderr).not.toMatch(/unauthorized/i);
+  });
+
+  it('gets 401 both ways once the credential is deleted', async () => {
+    await apiDelete(project, credentialId);
+    unauthorized(await inspect(credHelpersFile()));
+    unauthorized(await inspect(await configJsonFile()));
+  });
+});
