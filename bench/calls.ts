@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { clientConfig } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbCredentialStore } from '../functions/adapters/dynamodb-credential-store.ts';
+import { HttpsRegistryVerifier } from '../functions/adapters/https-registry-verifier.ts';
 import { KmsPasswordEncryptor } from '../functions/adapters/kms-password-encryptor.ts';
 import { newCredentialId } from '../functions/core/ids.ts';
 import { addCredentialHandler } from '../functions/http/handlers/add-credential.ts';
@@ -31,7 +32,7 @@ export function countedHandlers(table = process.env['REGCRED_TABLE_NAME']!, dyna
   return {
     counts,
     reset,
-    add: addCredentialHandler({ store, encryptor, clock: { now: () => new Date() }, newId: newCredentialId }),
+    add: addCredentialHandler({ store, encryptor, verifier: HttpsRegistryVerifier.fromEnv(), clock: { now: () => new Date() }, newId: newCredentialId }),
     list: listCredentialsHandler({ store }),
     delete: deleteCredentialHandler({ store }),
   };

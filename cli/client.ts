@@ -7,8 +7,11 @@ import {
   credentialPage,
   dockerConfig,
   errorBody,
+  verifyResult,
   registryAuth,
   type AddCredentialRequest,
+  type UpdateCredentialRequest,
+  type VerifyResult,
   type Credential,
   type CredentialPage,
   type DockerConfig,
@@ -65,7 +68,11 @@ export interface ClientOptions {
 }
 
 export interface RegcredClient {
-  add(project: string, request: AddCredentialRequest): Promise<Credential>;
+  /** With `verify`, the API checks the login against the registry first (422 when it is refused). */
+  add(project: string, request: AddCredentialRequest, options?: { verify?: boolean }): Promise<Credential>;
+  /** `ifMatch` is a version: the update is refused (412) if the credential has changed since. */
+  update(project: string, id: string, request: UpdateCredentialRequest, options?: { ifMatch?: number }): Promise<Credential>;
+  verify(project: string, id: string): Promise<VerifyResult>;
   listPage(project: string, page?: { limit?: number; nextToken?: string }): Promise<CredentialPage>;
   /** Every credential of the project, following nextToken to the end. */
   listAll(project: string): Promise<Credential[]>;
@@ -81,14 +88,18 @@ export function createClient(options: ClientOptions): RegcredClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const send: Transport = options.transport ?? nodeTransport;
 
-  async function call(route: Route, params: Record<string, string>, init: { query?: Record<string, string>; json?: unknown } = {}) {
+  async function call(
+    route: Route,
+    params: Record<string, string>,
+    init: { query?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
+  ) {
     const url = new URL(`${base}${expandPath(route.path, params)}`);
     for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, value);
     const body = init.json === undefined ? undefined : JSON.stringify(init.json);
     const request: OutgoingRequest = {
       method: route.method,
       url,
-      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }), ...init.headers },
       ...(body !== undefined && { body }),
     };
     const { host: _host, ...headers } = options.sign ? await options.sign(request) : request.headers;
@@ -114,8 +125,16 @@ export function createClient(options: ClientOptions): RegcredClient {
   }
 
   return {
-    async add(project, request) {
-      return parse(credential, await call(routes.addCredential, { project }, { json: request }));
+    async add(project, request, options = {}) {
+      const query = options.verify ? { verify: 'true' } : undefined;
+      return parse(credential, await call(routes.addCredential, { project }, { json: request, ...(query && { query }) }));
+    },
+    async update(project, id, request, options = {}) {
+      const headers = options.ifMatch === undefined ? undefined : { 'if-match': `"${options.ifMatch}"` };
+      return parse(credential, await call(routes.updateCredential, { project, id }, { json: request, ...(headers && { headers }) }));
+    },
+    async verify(project, id) {
+      return parse(verifyResult, await call(routes.verifyCredential, { project, id }));
     },
     listPage,
     async listAll(project) {

@@ -80,16 +80,13 @@ const actions: Record<string, Action> = {
   async store(io, open) {
     const input = parseStoreInput(await io.readStdin());
     const { client, project } = await open();
+    const login = { username: input.Username, password: input.Secret };
     try {
-      await client.add(project, { server: input.ServerURL, username: input.Username, password: input.Secret });
+      await client.add(project, { server: input.ServerURL, ...login });
     } catch (error) {
-      if (error instanceof ApiError && error.status === 409 && error.body?.existingId) {
-        throw new Failure(
-          `${input.ServerURL} already has credential ${error.body.existingId} in project ${project}; ` +
-            `regcred cannot replace it in place yet: delete it (\`regcred docker delete-credentials ${error.body.existingId}\`) and log in again.`,
-        );
-      }
-      throw error;
+      // `docker login` again to a registry the vault holds: replace that login in place (same id).
+      if (!(error instanceof ApiError && error.status === 409 && error.body?.existingId)) throw error;
+      await client.update(project, error.body.existingId, login);
     }
     return undefined;
   },

@@ -1,5 +1,7 @@
 // The regcred command line: `docker add-credentials | list-credentials | delete-credentials` as in
-// the seed CLI, the read side (`docker get-credentials | pull-secret | config-json`), plus `config`. Errors become exit codes in run(): 1 the API refused or failed, 2 usage.
+// the seed CLI, its successor's `update-credentials` and `verify-credentials`, the read side
+// (`docker get-credentials | pull-secret | config-json`), plus `config`. Errors become exit codes in
+// run(): 1 the API refused or failed, 2 usage.
 import { Command, CommanderError, Option } from 'commander';
 import { credentialId, type AddCredentialRequest } from '../functions/contract/schemas.ts';
 import { ApiError, isNoCredential, type RegcredClient } from './client.ts';
@@ -79,13 +81,14 @@ Example:
     .option('--docker-email <email>', 'email address (optional)')
     .option('--docker-password <password>', 'registry password or token (prefer --docker-password-stdin)')
     .option('--docker-password-stdin', 'read the password from standard input; one trailing newline is trimmed')
+    .option('--verify', 'check the login against the registry first (as docker login does); refuse it if the registry does')
     .addOption(outputOption())
     .addHelpText(
       'after',
       `
 Example:
   $ regcred docker add-credentials --docker-server gcr.io --docker-username _json_key \\
-      --docker-email me@example.com --docker-password-stdin < keyfile.json`,
+      --docker-email me@example.com --docker-password-stdin --verify < keyfile.json`,
     )
     .action(async (options: AddOptions, command: Command) => {
       const password = await passwordFrom(options, io);
@@ -96,8 +99,52 @@ Example:
         ...(options.dockerUsername !== undefined && { username: options.dockerUsername }),
         ...(options.dockerEmail !== undefined && { email: options.dockerEmail }),
       };
-      const created = await client.add(project, request);
+      const created = await client.add(project, request, { verify: options.verify === true });
       io.out(options.output === 'json' ? `${terminalJson(created)}\n` : `${created.id}\n`);
+    });
+
+  docker
+    .command('update-credentials')
+    .description('change the password, username or email of a credential in place (same ID, new version)')
+    .argument('<id>', 'credential ID')
+    .option('--docker-username <username>', 'new registry username')
+    .option('--docker-email <email>', 'new email address')
+    .option('--docker-password <password>', 'new password or token (prefer --docker-password-stdin)')
+    .option('--docker-password-stdin', 'read the new password from standard input; one trailing newline is trimmed')
+    .option('--if-version <version>', 'update only if the credential is still at this version (from list -o json)')
+    .addOption(outputOption())
+    .addHelpText('after', '\nExample:\n  $ regcred docker update-credentials 0193c2a4-5b6e-7c8d-9e0f-112233445566 --docker-password-stdin < token.txt')
+    .action(async (id: string, options: UpdateOptions, command: Command) => {
+      checkId(id);
+      const changesPassword = options.dockerPassword !== undefined || options.dockerPasswordStdin === true;
+      if (!changesPassword && options.dockerUsername === undefined && options.dockerEmail === undefined) {
+        throw new UsageError('Nothing to change: give --docker-password-stdin, --docker-password, --docker-username or --docker-email.');
+      }
+      const ifMatch = options.ifVersion === undefined ? undefined : Number(options.ifVersion);
+      if (ifMatch !== undefined && !(Number.isInteger(ifMatch) && ifMatch >= 1)) throw new UsageError('--if-version must be a whole number from 1.');
+      const password = changesPassword ? await passwordFrom(options, io) : undefined;
+      const { client, project } = await connect(command);
+      const request = {
+        ...(password !== undefined && { password }),
+        ...(options.dockerUsername !== undefined && { username: options.dockerUsername }),
+        ...(options.dockerEmail !== undefined && { email: options.dockerEmail }),
+      };
+      const updated = await notFoundNamed(id, project, () => client.update(project, id, request, ifMatch === undefined ? {} : { ifMatch }));
+      io.out(options.output === 'json' ? `${terminalJson(updated)}\n` : `Updated credential ${id} (version ${updated.version}).\n`);
+    });
+
+  docker
+    .command('verify-credentials')
+    .description('check a stored login against its registry, as docker login does; exit 1 unless it is valid')
+    .argument('<id>', 'credential ID')
+    .addOption(outputOption())
+    .addHelpText('after', '\nExample:\n  $ regcred docker verify-credentials 0193c2a4-5b6e-7c8d-9e0f-112233445566')
+    .action(async (id: string, options: { output: string }, command: Command) => {
+      checkId(id);
+      const { client, project } = await connect(command);
+      const result = await notFoundNamed(id, project, () => client.verify(project, id));
+      io.out(options.output === 'json' ? `${terminalJson(result)}\n` : `${result.status}: ${result.detail}\n`);
+      if (result.status !== 'valid') throw new Failure(`Credential ${id} is ${result.status} (${result.detail}).`);
     });
 
   docker
@@ -123,16 +170,9 @@ Example:
     .argument('<id>', 'credential ID')
     .addHelpText('after', '\nExample:\n  $ regcred docker delete-credentials 0193c2a4-5b6e-7c8d-9e0f-112233445566')
     .action(async (id: string, _options: unknown, command: Command) => {
-      if (!credentialId.safeParse(id).success) throw new UsageError(`"${id}" is not a credential ID (a UUID, as list-credentials shows).`);
+      checkId(id);
       const { client, project } = await connect(command);
-      try {
-        await client.remove(project, id);
-      } catch (error) {
-        if (error instanceof ApiError && error.body?.error === 'NotFound') {
-          throw new ApiError(404, `Credential ${id} not found in project ${project}.`, error.body);
-        }
-        throw error;
-      }
+      await notFoundNamed(id, project, () => client.remove(project, id));
       io.out(`Deleted credential ${id}.\n`);
     });
 
@@ -158,7 +198,7 @@ Example:
         throw error;
       }
       if (options.output === 'json') {
-        io.out(`${JSON.stringify(auth, null, 2)}\n`);
+        io.out(`${terminalJson(auth)}\n`);
         return;
       }
       const fields = [
@@ -184,7 +224,7 @@ Example:
     .action(async (options: { name: string; namespace?: string; output: string }, command: Command) => {
       const { client, project } = await connect(command);
       const secret = pullSecret(await client.dockerConfigJson(project), options);
-      io.out(options.output === 'json' ? `${JSON.stringify(secret, null, 2)}\n` : pullSecretYaml(secret));
+      io.out(options.output === 'json' ? `${terminalJson(secret)}\n` : pullSecretYaml(secret));
     });
 
   docker
@@ -199,7 +239,7 @@ Example:
     )
     .action(async (_options: unknown, command: Command) => {
       const { client, project } = await connect(command);
-      io.out(`${JSON.stringify(await client.dockerConfigJson(project), null, 2)}\n`);
+      io.out(`${terminalJson(await client.dockerConfigJson(project))}\n`);
     });
 
   const config = program.command('config').description(`read and write the config file (${configPath()})`);
@@ -246,20 +286,47 @@ Example:
   return program;
 }
 
-interface AddOptions {
+interface PasswordOptions {
+  dockerPassword?: string;
+  dockerPasswordStdin?: boolean;
+}
+
+interface AddOptions extends PasswordOptions {
   dockerServer: string;
   dockerUsername?: string;
   dockerEmail?: string;
-  dockerPassword?: string;
-  dockerPasswordStdin?: boolean;
+  verify?: boolean;
   output: string;
+}
+
+interface UpdateOptions extends PasswordOptions {
+  dockerUsername?: string;
+  dockerEmail?: string;
+  ifVersion?: string;
+  output: string;
+}
+
+function checkId(id: string): void {
+  if (!credentialId.safeParse(id).success) throw new UsageError(`"${id}" is not a credential ID (a UUID, as list-credentials shows).`);
+}
+
+/** Runs a call on one credential; the API's 404 becomes a message naming the id and project. */
+async function notFoundNamed<T>(id: string, project: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ApiError && error.body?.error === 'NotFound') {
+      throw new ApiError(404, `Credential ${id} not found in project ${project}.`, error.body);
+    }
+    throw error;
+  }
 }
 
 function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 }
 
-async function passwordFrom(options: AddOptions, io: Io): Promise<string> {
+async function passwordFrom(options: PasswordOptions, io: Io): Promise<string> {
   if (options.dockerPassword !== undefined && options.dockerPasswordStdin) {
     throw new UsageError('Give either --docker-password or --docker-password-stdin, not both.');
   }

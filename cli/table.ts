@@ -1,13 +1,14 @@
-// The seed CLI's list: `ID  SERVER  USERNAME  EMAIL`, left-aligned columns, three spaces apart.
+// The seed CLI's list: `ID  SERVER  USERNAME  EMAIL`, plus its successor's STATUS (the last registry
+// check, `-` when never checked); left-aligned columns, three spaces apart.
 import type { Credential } from '../functions/contract/schemas.ts';
 
-export const columns = ['ID', 'SERVER', 'USERNAME', 'EMAIL'] as const;
+export const columns = ['ID', 'SERVER', 'USERNAME', 'EMAIL', 'STATUS'] as const;
 const gap = '   ';
 
 export function credentialTable(items: readonly Credential[]): string {
   const rows = [
     [...columns],
-    ...items.map((item) => [item.id, item.server, item.username ?? '', item.email ?? '']),
+    ...items.map((item) => [item.id, item.server, item.username ?? '', item.email ?? '', item.status ?? '-']),
   ];
   const widths = columns.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
   const lines = rows.map((row) =>

@@ -128,8 +128,8 @@ export function apiGatewayEvent(input: EventInput): APIGatewayProxyEventV2 {
   };
 }
 
-/** The context of one invocation of the route's function, with Lambda's 10 s budget by default. */
-export function lambdaContext(route: Route, requestId: string, timeoutMs = 10_000): Context {
+/** The context of one invocation of the route's function, with its Lambda timeout (10 s unless the route sets one). */
+export function lambdaContext(route: Route, requestId: string, timeoutMs = (route.timeoutSeconds ?? 10) * 1000): Context {
   const deadline = Date.now() + timeoutMs;
   const name = `regcred-${route.name}`;
   return {

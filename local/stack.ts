@@ -57,6 +57,8 @@ export function localEnvironment(dynamoDbEndpoint: string, kmsEndpoint: string):
     AWS_ENDPOINT_URL_KMS: kmsEndpoint,
     [envNames.tableName]: localDefaults.tableName,
     [envNames.kmsKeyId]: localDefaults.keyAlias,
+    // Local registries (localhost:5000, plain http) may be verified here, and only here.
+    [envNames.allowInsecureRegistries]: 'true',
   };
 }
 

@@ -1,24 +1,22 @@
 import {
+  ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import type { StoredCredential } from '../core/credential.ts';
-import { ConflictError, NotFoundError, UnavailableError } from '../core/errors.ts';
-import type { CredentialPage, CredentialStore } from '../core/ports.ts';
+import type { CheckStatus, CredentialView, StoredCredential } from '../core/credential.ts';
+import { ConflictError, NotFoundError, PreconditionFailedError, RateLimitedError, UnavailableError, ValidationError } from '../core/errors.ts';
+import type { CheckClaim, CredentialChanges, CredentialPage, CredentialStore } from '../core/ports.ts';
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';
-import { fromItem, s, type Item } from './dynamodb-items.ts';
+import { credentialKey, fromItem, fromStoredItem, n, s, toItem, versionOf, viewProjection, type Item } from './dynamodb-items.ts';
+import { updateExpression } from './update-expression.ts';
 
-const viewAttributes = ['id', 'server', 'registry', 'username', 'email', 'createdAt'] as const;
-const projection = {
-  ProjectionExpression: viewAttributes.map((a) => `#${a}`).join(', '),
-  ExpressionAttributeNames: Object.fromEntries(viewAttributes.map((a) => [`#${a}`, a])),
-};
 // Concurrent adds of one registry can cancel each other (TransactionConflict), and a guard can vanish
 // between a failed check and the read of its owner (a concurrent delete); retry those a few times.
 const maxConflictRetries = 4;
@@ -88,7 +86,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': s(pk), ':prefix': s(credentialSortPrefix) },
-          ...projection,
+          ...viewProjection,
           Limit: limit + 1,
           ExclusiveStartKey: afterId ? { pk: s(pk), sk: s(keyOf.credential(afterId)) } : undefined,
         }),
@@ -104,7 +102,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
 
   async delete(project: string, id: string): Promise<void> {
     const pk = s(keyOf.project(project));
-    const key = { pk, sk: s(keyOf.credential(id)) };
+    const key = credentialKey(project, id);
     const deadline = operationDeadline();
     let registry: string | undefined;
     try {
@@ -154,21 +152,83 @@ export class DynamoDbCredentialStore implements CredentialStore {
       throw unavailable(error);
     }
   }
-}
 
-function toItem(c: StoredCredential): Item {
-  const item: Item = {
-    pk: s(keyOf.project(c.project)),
-    sk: s(keyOf.credential(c.id)),
-    id: s(c.id),
-    server: s(c.server),
-    registry: s(c.registry),
-    createdAt: s(c.createdAt),
-    ciphertext: { B: c.ciphertext },
-  };
-  if (c.username !== null) item['username'] = s(c.username);
-  if (c.email !== null) item['email'] = s(c.email);
-  return item;
+  async update(project: string, id: string, changes: CredentialChanges, expectedVersion?: number): Promise<CredentialView> {
+    try {
+      const result = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: credentialKey(project, id),
+          ...updateExpression(changes, expectedVersion),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        operationDeadline(),
+      );
+      return fromItem(result.Attributes ?? {});
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
+      const old = error.Item;
+      if (!old) throw notFound(id);
+      const current = versionOf(old);
+      if (expectedVersion !== undefined && current !== expectedVersion) {
+        throw new PreconditionFailedError(`Credential ${id} is at version ${current}, not ${expectedVersion}; nothing was changed.`, current);
+      }
+      const problem = changes.refuseUsernames[old['username']?.S ?? ''];
+      if (problem) throw ValidationError.field('password', problem);
+      throw unavailable(error);
+    }
+  }
+
+  async claimCheck(project: string, id: string, nowMs: number, intervalMs: number): Promise<CheckClaim> {
+    try {
+      const result = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: credentialKey(project, id),
+          UpdateExpression: 'SET checkStartedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(checkStartedAt) OR checkStartedAt <= :cutoff)',
+          ExpressionAttributeValues: { ':now': n(nowMs), ':cutoff': n(nowMs - intervalMs) },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        operationDeadline(),
+      );
+      return { credential: fromStoredItem(project, result.Attributes ?? {}), claimedAt: nowMs };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
+      if (!error.Item) throw notFound(id);
+      const nextMs = Number(error.Item['checkStartedAt']?.N ?? nowMs) + intervalMs;
+      const seconds = Math.max(1, Math.ceil((nextMs - nowMs) / 1000));
+      throw new RateLimitedError(`Credential ${id} was checked less than ${intervalMs / 1000} s ago; try again in ${seconds} s.`, seconds);
+    }
+  }
+
+  async recordCheck(project: string, id: string, claim: CheckClaim, result: { status: CheckStatus; checkedAt: string }): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: credentialKey(project, id),
+          UpdateExpression: 'SET #status = :status, checkedAt = :checkedAt, checkedVersion = :version',
+          // An update since the claim removed checkStartedAt: this result is for a login that is gone.
+          ConditionExpression: 'checkStartedAt = :claimedAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': s(result.status),
+            ':checkedAt': s(result.checkedAt),
+            ':version': n(claim.credential.version),
+            ':claimedAt': n(claim.claimedAt),
+          },
+        }),
+        operationDeadline(),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw unavailable(error);
+    }
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,4 +1,4 @@
-// Only the read-side functions import this module, so add's bundle carries no Decrypt.
+// Only the read-side functions and verify import this module, so add's and update's bundles carry no Decrypt.
 import { DecryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';

@@ -1,30 +1,8 @@
-// The add route's request body: only the add bundle needs this schema and what it pulls in.
+// The add route's request body and query: only the add bundle needs these schemas and what they pull in.
 import * as z from 'zod/mini';
 import { parseServer } from '../core/registry.ts';
-import { googleKeyProblem } from '../core/google-key.ts';
-import { limits } from './config.ts';
+import { email, googleKeyCheck, nullableOptional, password, username } from './credential-fields.ts';
 import { typeError } from './fields.ts';
-
-const nullableOptional = <T extends z.ZodMiniType>(schema: T) =>
-  z.pipe(
-    z.nullish(schema),
-    z.transform((v: z.output<T> | null | undefined) => v ?? null),
-  );
-
-const username = z.string({ error: typeError('a string') }).check(
-  z.minLength(1, 'must not be empty'),
-  z.maxLength(255, 'must be at most 255 characters'),
-  z.refine((v) => !v.includes(':'), 'must not contain ":" (docker splits auth on it)'),
-  z.refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters'),
-);
-
-const password = z.string({ error: typeError('a string') }).check(
-  z.minLength(1, 'must not be empty'),
-  z.refine(
-    (v) => Buffer.byteLength(v, 'utf8') <= limits.maxPasswordBytes,
-    `must be at most ${limits.maxPasswordBytes} UTF-8 bytes`,
-  ),
-);
 
 const server = z.string({ error: typeError('a string') }).check(
   z.superRefine((value, ctx) => {
@@ -37,17 +15,16 @@ export const addCredentialRequest = z
   .strictObject({
     server,
     username: nullableOptional(username),
-    email: nullableOptional(
-      z.email({ error: (issue) => typeError('a string')(issue) ?? 'must be an email address' }).check(
-        z.maxLength(254, 'must be at most 254 characters'),
-      ),
-    ),
+    email: nullableOptional(email),
     password,
   }, { error: typeError('a JSON object') })
-  .check(
-    z.superRefine((body, ctx) => {
-      const problem = googleKeyProblem(body.username, body.password);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem, input: undefined });
-    }),
-  );
+  .check(googleKeyCheck);
 export type AddCredentialRequest = z.input<typeof addCredentialRequest>;
+
+/** `?verify=true` checks the login against the registry before saving. */
+export const addCredentialQuery = z.strictObject({
+  verify: z.pipe(
+    z._default(z.enum(['true', 'false'], 'must be true or false'), 'false'),
+    z.transform((v: 'true' | 'false') => v === 'true'),
+  ),
+});

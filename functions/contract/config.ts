@@ -4,6 +4,8 @@
 export const envNames = {
   tableName: 'REGCRED_TABLE_NAME',
   kmsKeyId: 'REGCRED_KMS_KEY_ID',
+  /** `true` lets registry checks use http and loopback or private addresses; only `npm start` sets it. */
+  allowInsecureRegistries: 'REGCRED_ALLOW_INSECURE_REGISTRIES',
 } as const;
 
 export const limits = {

@@ -7,7 +7,10 @@ export const errorCodes = {
   NoCredential: 404,
   MethodNotAllowed: 405,
   Conflict: 409,
+  PreconditionFailed: 412,
   PayloadTooLarge: 413,
+  InvalidCredential: 422,
+  TooManyRequests: 429,
   Unavailable: 503,
   InternalError: 500,
 } as const;

@@ -5,7 +5,20 @@
 import type * as z from 'zod/mini';
 import type { ErrorCode } from './error-codes.ts';
 import type { Route } from './routes.ts';
-import { addCredentialRequest, credential, credentialId, credentialPage, dockerConfig, listQuery, projectName, registryAuth, registryAuthQuery } from './schemas.ts';
+import {
+  addCredentialQuery,
+  addCredentialRequest,
+  credential,
+  credentialId,
+  credentialPage,
+  dockerConfig,
+  listQuery,
+  projectName,
+  registryAuth,
+  registryAuthQuery,
+  updateCredentialRequest,
+  verifyResult,
+} from './schemas.ts';
 
 export interface ResponseContract {
   readonly description: string;
@@ -41,19 +54,23 @@ export const errorWhen: Readonly<Record<ErrorCode, string>> = {
   Unavailable: 'KMS or DynamoDB failed or timed out; nothing was written.',
   InternalError: 'An unexpected failure; nothing was returned.',
   NoCredential: 'No credential of this project matches the image or server.',
+  PreconditionFailed: '`If-Match` names a version that is no longer current; nothing was changed.',
+  InvalidCredential: 'With `?verify=true`: the registry refused the login; nothing was stored.',
+  TooManyRequests: 'This version of the credential was checked less than 10 s ago; `Retry-After` says when to try again.',
 };
 
 export const routeContracts = {
   'add-credential': {
     body: addCredentialRequest,
+    query: addCredentialQuery,
     responses: {
       201: {
         description: 'The stored credential, without its password.',
         body: credential,
-        headers: { location: 'The path of the new credential (its delete route).' },
+        headers: { location: 'The path of the new credential (its delete route).', etag: 'The credential\'s version, `"<version>"`.' },
       },
     },
-    errors: ['Conflict'],
+    errors: ['Conflict', 'InvalidCredential'],
   },
   'list-credentials': {
     query: listQuery,
@@ -63,6 +80,21 @@ export const routeContracts = {
   'delete-credential': {
     responses: { 204: { description: 'Deleted; no body.' } },
     errors: ['NotFound'],
+  },
+  'update-credential': {
+    body: updateCredentialRequest,
+    responses: {
+      200: {
+        description: 'The updated credential (same id, next version), without its password.',
+        body: credential,
+        headers: { etag: 'The new version, `"<version>"`; send it as `If-Match` to update only that version.' },
+      },
+    },
+    errors: ['NotFound', 'PreconditionFailed'],
+  },
+  'verify-credential': {
+    responses: { 200: { description: 'The result of the registry check, also stored as the credential\'s status.', body: verifyResult } },
+    errors: ['NotFound', 'TooManyRequests'],
   },
   'resolve-registry-auth': {
     query: registryAuthQuery,

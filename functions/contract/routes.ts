@@ -11,7 +11,14 @@ export type Capability = 'read' | 'write' | 'resolve';
 
 export interface Route {
   /** Stable name, used for the Lambda function and its log group. */
-  readonly name: 'add-credential' | 'list-credentials' | 'delete-credential' | 'resolve-registry-auth' | 'get-dockerconfigjson';
+  readonly name:
+    | 'add-credential'
+    | 'list-credentials'
+    | 'delete-credential'
+    | 'update-credential'
+    | 'verify-credential'
+    | 'resolve-registry-auth'
+    | 'get-dockerconfigjson';
   readonly method: HttpMethod;
   readonly capability: Capability;
   /** API Gateway path template. */
@@ -21,12 +28,19 @@ export interface Route {
   /** Whether the route takes a JSON body. */
   readonly hasBody: boolean;
   readonly summary: string;
+  /** Lambda timeout when the route needs more than the shared default (infra/constructs/api-function.ts). */
+  readonly timeoutSeconds?: number;
 }
 
 export const credentialsPath = '/projects/{project}/docker-credentials';
 export const credentialPath = `${credentialsPath}/{id}`;
 export const registryAuthPath = '/projects/{project}/registry-auth';
 export const dockerConfigJsonPath = '/projects/{project}/dockerconfigjson';
+
+// A registry check takes at most 8 s (adapters/registry-http.ts) on top of the KMS and DynamoDB calls
+// (4 s each at worst, adapters/aws-clients.ts): add = Encrypt + check + write = 16 s, verify =
+// claim + Decrypt + check + record = 20 s. API Gateway waits up to 30 s for an integration.
+const registryCheckTimeoutSeconds = { add: 20, verify: 25 } as const;
 
 export const routes = {
   addCredential: {
@@ -36,7 +50,8 @@ export const routes = {
     path: credentialsPath,
     entry: 'functions/add-credential.ts',
     hasBody: true,
-    summary: 'Store a registry credential; the password is KMS-encrypted and never returned.',
+    summary: 'Store a registry credential; the password is KMS-encrypted and never returned. `?verify=true` checks the login first.',
+    timeoutSeconds: registryCheckTimeoutSeconds.add,
   },
   listCredentials: {
     name: 'list-credentials',
@@ -55,6 +70,25 @@ export const routes = {
     entry: 'functions/delete-credential.ts',
     hasBody: false,
     summary: 'Delete one credential by id.',
+  },
+  updateCredential: {
+    name: 'update-credential',
+    method: 'PATCH',
+    capability: 'write',
+    path: credentialPath,
+    entry: 'functions/update-credential.ts',
+    hasBody: true,
+    summary: 'Change the password, username or email of a credential in place (same id, new version; If-Match for optimistic locking).',
+  },
+  verifyCredential: {
+    name: 'verify-credential',
+    method: 'POST',
+    capability: 'write',
+    path: `${credentialPath}/verify`,
+    entry: 'functions/verify-credential.ts',
+    hasBody: false,
+    summary: 'Check the login against the registry as `docker login` does, and store the result as the credential’s status.',
+    timeoutSeconds: registryCheckTimeoutSeconds.verify,
   },
   resolveRegistryAuth: {
     name: 'resolve-registry-auth',

@@ -4,9 +4,11 @@
 // re-exports them beside the response schemas for the CLI and tests.
 import * as z from 'zod/mini';
 import { errorCodes, type ErrorCode } from './error-codes.ts';
+import { checkStatuses } from '../core/credential.ts';
 
 export { projectName, credentialId } from './fields.ts';
-export { addCredentialRequest, type AddCredentialRequest } from './add-request.ts';
+export { addCredentialRequest, addCredentialQuery, type AddCredentialRequest } from './add-request.ts';
+export { updateCredentialRequest, type UpdateCredentialRequest } from './update-request.ts';
 export { listQuery } from './list-query.ts';
 export { registryAuthQuery, type RegistryAuthQuery } from './registry-auth-query.ts';
 export { errorCodes, type ErrorCode } from './error-codes.ts';
@@ -18,6 +20,12 @@ export const credential = z.object({
   username: z.nullable(z.string()),
   email: z.nullable(z.string()),
   createdAt: z.iso.datetime(),
+  /** Starts at 1 and grows with every update; the ETag is `"<version>"`. */
+  version: z.number().check(z.int(), z.gte(1)),
+  updatedAt: z.nullable(z.iso.datetime()),
+  /** The last registry check of this version's login, null when never checked. */
+  status: z.nullable(z.enum(checkStatuses)),
+  checkedAt: z.nullable(z.iso.datetime()),
 });
 export type Credential = z.infer<typeof credential>;
 
@@ -26,6 +34,13 @@ export const credentialPage = z.object({
   nextToken: z.nullable(z.string()),
 });
 export type CredentialPage = z.infer<typeof credentialPage>;
+
+export const verifyResult = z.object({
+  status: z.enum(checkStatuses),
+  checkedAt: z.iso.datetime(),
+  detail: z.string(),
+});
+export type VerifyResult = z.infer<typeof verifyResult>;
 
 /** GET /projects/{project}/registry-auth: the matched credential, password included. */
 export const registryAuth = z.object({
@@ -53,6 +68,8 @@ export const errorBody = z.object({
   message: z.string(),
   issues: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   existingId: z.optional(z.uuid()),
+  /** With InvalidCredential: what the registry check found. */
+  detail: z.optional(z.string()),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
 

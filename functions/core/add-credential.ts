@@ -1,7 +1,8 @@
-import { encryptionContext, toView, type CredentialView } from './credential.ts';
+import { encryptionContext, toView, type CheckResult, type CredentialView } from './credential.ts';
 import { ValidationError } from './errors.ts';
-import type { Clock, CredentialStore, IdGenerator, PasswordEncryptor } from './ports.ts';
+import type { Clock, CredentialStore, IdGenerator, PasswordEncryptor, RegistryVerifier } from './ports.ts';
 import { parseServer } from './registry.ts';
+import { checkBeforeSaving } from './verify-credential.ts';
 
 export interface AddCredentialInput {
   readonly project: string;
@@ -9,11 +10,14 @@ export interface AddCredentialInput {
   readonly username: string | null;
   readonly email: string | null;
   readonly password: string;
+  /** Check the login against the registry first; an invalid one is refused. */
+  readonly verify?: boolean;
 }
 
 export interface AddCredentialDeps {
   readonly store: CredentialStore;
   readonly encryptor: PasswordEncryptor;
+  readonly verifier: RegistryVerifier;
   readonly clock: Clock;
   readonly newId: IdGenerator;
 }
@@ -23,6 +27,9 @@ export async function addCredential(deps: AddCredentialDeps, input: AddCredentia
   const server = input.server.trim();
   const parsed = parseServer(server);
   if (!parsed.ok) throw ValidationError.field('server', parsed.reason);
+  const check: CheckResult | undefined = input.verify
+    ? await checkBeforeSaving(deps.verifier, { server, username: input.username, password: input.password })
+    : undefined;
   const now = deps.clock.now();
   const id = deps.newId(now.getTime());
   const ciphertext = await deps.encryptor.encrypt(input.password, encryptionContext(input.project, id));
@@ -34,6 +41,10 @@ export async function addCredential(deps: AddCredentialDeps, input: AddCredentia
     username: input.username,
     email: input.email,
     createdAt: now.toISOString(),
+    version: 1,
+    updatedAt: null,
+    status: check?.status ?? null,
+    checkedAt: check ? now.toISOString() : null,
     ciphertext,
   };
   await deps.store.create(credential);

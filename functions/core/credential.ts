@@ -1,5 +1,15 @@
 // What a stored credential is, and what the outside world may see of it.
 
+/** Results of a registry check: coarse on purpose (see core/registry-login.ts). */
+export const checkStatuses = ['valid', 'invalid', 'unreachable', 'unsupported'] as const;
+export type CheckStatus = (typeof checkStatuses)[number];
+
+export interface CheckResult {
+  readonly status: CheckStatus;
+  /** A short fixed phrase, never a registry's body or a password. */
+  readonly detail: string;
+}
+
 export interface CredentialView {
   readonly id: string;
   readonly server: string;
@@ -7,6 +17,10 @@ export interface CredentialView {
   readonly username: string | null;
   readonly email: string | null;
   readonly createdAt: string;
+  readonly version: number;
+  readonly updatedAt: string | null;
+  readonly status: CheckStatus | null;
+  readonly checkedAt: string | null;
 }
 
 export interface StoredCredential extends CredentialView {
@@ -15,8 +29,9 @@ export interface StoredCredential extends CredentialView {
   readonly ciphertext: Uint8Array;
 }
 
-export function toView({ id, server, registry, username, email, createdAt }: CredentialView): CredentialView {
-  return { id, server, registry, username, email, createdAt };
+export function toView(c: CredentialView): CredentialView {
+  const { id, server, registry, username, email, createdAt, version, updatedAt, status, checkedAt } = c;
+  return { id, server, registry, username, email, createdAt, version, updatedAt, status, checkedAt };
 }
 
 /** The KMS encryption context: a ciphertext decrypts only for the record it was made for. */

@@ -40,3 +40,33 @@ export class ConflictError extends Error {
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
 }
+
+/** The credential changed since the version the caller named (If-Match); nothing was written. */
+export class PreconditionFailedError extends Error {
+  override name = 'PreconditionFailedError';
+  readonly currentVersion: number;
+  constructor(message: string, currentVersion: number) {
+    super(message);
+    this.currentVersion = currentVersion;
+  }
+}
+
+/** The registry refused the login (add with verify); nothing was stored. */
+export class InvalidCredentialError extends Error {
+  override name = 'InvalidCredentialError';
+  readonly detail: string;
+  constructor(message: string, detail: string) {
+    super(message);
+    this.detail = detail;
+  }
+}
+
+/** Too soon for another registry check of this credential version. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

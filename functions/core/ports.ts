@@ -1,5 +1,5 @@
 // What the use cases need from the outside world; adapters implement these.
-import type { CredentialView, StoredCredential } from './credential.ts';
+import type { CheckResult, CheckStatus, CredentialView, StoredCredential } from './credential.ts';
 
 export interface PasswordEncryptor {
   encrypt(password: string, context: Record<string, string>): Promise<Uint8Array>;
@@ -16,12 +16,47 @@ export interface CredentialPage {
   readonly lastId: string | null;
 }
 
+/** What an update changes; an absent field stays as it is, null clears username or email. */
+export interface CredentialChanges {
+  readonly ciphertext?: Uint8Array;
+  readonly username?: string | null;
+  readonly email?: string | null;
+  readonly updatedAt: string;
+  /** The login changed: the stored check result no longer applies. */
+  readonly resetStatus: boolean;
+  /** Stored usernames the new password does not fit, each with why (a ValidationError on password). */
+  readonly refuseUsernames: Readonly<Record<string, string>>;
+}
+
+export interface CheckClaim {
+  readonly credential: StoredCredential;
+  /** Identifies this check; recording its result needs it (an update in between voids it). */
+  readonly claimedAt: number;
+}
+
 export interface CredentialStore {
   /** Writes the credential and its registry guard atomically; ConflictError if the registry is taken. */
   create(credential: StoredCredential): Promise<void>;
   list(project: string, limit: number, afterId: string | null): Promise<CredentialPage>;
   /** NotFoundError when the id is not in the project. */
   delete(project: string, id: string): Promise<void>;
+  /**
+   * One atomic write that increments the version. NotFoundError for an unknown id,
+   * PreconditionFailedError when `expectedVersion` is given and differs.
+   */
+  update(project: string, id: string, changes: CredentialChanges, expectedVersion?: number): Promise<CredentialView>;
+  /**
+   * Reserves a registry check of the credential's current version: at most one per `intervalMs`.
+   * NotFoundError, or RateLimitedError naming when the next check is allowed.
+   */
+  claimCheck(project: string, id: string, nowMs: number, intervalMs: number): Promise<CheckClaim>;
+  /** Stores a check result unless the credential changed since the claim; returns whether it did. */
+  recordCheck(project: string, id: string, claim: CheckClaim, result: { status: CheckStatus; checkedAt: string }): Promise<boolean>;
+}
+
+/** Checks a login against a registry the way `docker login` does. */
+export interface RegistryVerifier {
+  verify(login: { server: string; username: string | null; password: string }): Promise<CheckResult>;
 }
 
 /** The read side: what resolving needs, apart from the write side's store so their bundles stay apart. */

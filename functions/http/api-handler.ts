@@ -10,7 +10,7 @@ import { limits } from '../contract/config.ts';
 import { notPercentEncoded, rawPathParameters, type Route } from '../contract/routes.ts';
 import { ValidationError } from '../core/errors.ts';
 import { logger } from './logger.ts';
-import { PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
+import { errorHeaders, PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
 import { errorResponse, type HttpResult } from './responses.ts';
 import { assertWellFormed, decodeUtf8 } from './utf8.ts';
 
@@ -102,7 +102,7 @@ function accessLogAndErrors(route: Route, line?: RequestLine): MiddlewareObj<Api
     },
     after: log,
     onError: (request: Request) => {
-      request.response = errorResponse(toErrorBody(request.error));
+      request.response = errorResponse(toErrorBody(request.error), errorHeaders(request.error));
       log(request);
     },
   };

@@ -1,9 +1,20 @@
 // Turns anything a handler throws into the documented JSON error body. Never includes the
 // request body or an error's cause (middy attaches the raw body to its parse errors).
 import { $ZodError, type $ZodIssue } from 'zod/v4/core';
-import { ConflictError, NoCredentialError, NotFoundError, UnavailableError, ValidationError, type FieldIssue } from '../core/errors.ts';
+import {
+  ConflictError,
+  InvalidCredentialError,
+  NoCredentialError,
+  NotFoundError,
+  PreconditionFailedError,
+  RateLimitedError,
+  UnavailableError,
+  ValidationError,
+  type FieldIssue,
+} from '../core/errors.ts';
 import type { ErrorBody } from '../contract/schemas.ts';
 import { limits } from '../contract/config.ts';
+import { entityTag } from './etag.ts';
 
 export class PayloadTooLargeError extends Error {
   override name = 'PayloadTooLargeError';
@@ -15,6 +26,9 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof NotFoundError) return { error: 'NotFound', message: error.message };
   if (error instanceof NoCredentialError) return { error: 'NoCredential', message: error.message };
   if (error instanceof ConflictError) return { error: 'Conflict', message: error.message, existingId: error.existingId };
+  if (error instanceof PreconditionFailedError) return { error: 'PreconditionFailed', message: error.message };
+  if (error instanceof InvalidCredentialError) return { error: 'InvalidCredential', message: error.message, detail: error.detail };
+  if (error instanceof RateLimitedError) return { error: 'TooManyRequests', message: error.message };
   if (error instanceof PayloadTooLargeError) return { error: 'PayloadTooLarge', message: error.message };
   if (error instanceof UnavailableError) return { error: 'Unavailable', message: error.message };
   const middy = middyHttpError(error);
@@ -22,6 +36,13 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (middy === 415) return validation([{ path: 'content-type', message: 'must be application/json' }]);
   if (middy === 413) return payloadTooLarge();
   return { error: 'InternalError', message: 'An unexpected error occurred; nothing was returned.' };
+}
+
+/** Headers some errors carry: when to retry a 429, the current ETag with a 412. */
+export function errorHeaders(error: unknown): Record<string, string> {
+  if (error instanceof RateLimitedError) return { 'retry-after': String(error.retryAfterSeconds) };
+  if (error instanceof PreconditionFailedError) return { etag: entityTag(error.currentVersion) };
+  return {};
 }
 
 export function payloadTooLarge(): ErrorBody {

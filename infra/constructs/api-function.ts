@@ -56,7 +56,7 @@ export class ApiFunction extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: functionDefaults.memorySize,
-      timeout: functionDefaults.timeout,
+      timeout: props.route.timeoutSeconds === undefined ? functionDefaults.timeout : Duration.seconds(props.route.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       role: this.role,

@@ -14,6 +14,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpResponse, type HttpRequest } from '@smithy/protocol-http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbCredentialStore } from '../../functions/adapters/dynamodb-credential-store.ts';
+import { HttpsRegistryVerifier } from '../../functions/adapters/https-registry-verifier.ts';
 import { KmsPasswordEncryptor } from '../../functions/adapters/kms-password-encryptor.ts';
 import { clientConfig, sdkTimeouts } from '../../functions/adapters/aws-clients.ts';
 import { errorBody } from '../../functions/contract/schemas.ts';
@@ -99,7 +100,7 @@ function handlers(kms: object = new FaultInjector(), db: object = new FaultInjec
   const store = DynamoDbCredentialStore.fromEnv(db instanceof FaultInjector ? { requestHandler: db } : db);
   const encryptor = KmsPasswordEncryptor.fromEnv(kms instanceof FaultInjector ? { requestHandler: kms } : kms);
   return {
-    add: addCredentialHandler({ store, encryptor, clock: { now: () => new Date() }, newId: newCredentialId }),
+    add: addCredentialHandler({ store, encryptor, verifier: HttpsRegistryVerifier.fromEnv(), clock: { now: () => new Date() }, newId: newCredentialId }),
     list: listCredentialsHandler({ store }),
     delete: deleteCredentialHandler({ store }),
   };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand } from '@aws-sdk/client-kms';
-import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { expandPath, routes } from '../../functions/contract/routes.ts';
 import { keyOf, tableKeys } from '../../functions/contract/table.ts';
 import { run } from '../../cli/program.ts';
@@ -17,6 +17,7 @@ import { apiAdd } from '../support/api.ts';
 import { cleanEnv } from '../support/bins.ts';
 import { runProgram, type Run } from '../support/run.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
+import { startRegistry, type TestRegistry } from '../support/registry.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -125,9 +126,9 @@ describe('regcred docker', () => {
     const listed = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl]);
     expect(listed.code).toBe(0);
     expect(listed.stdout.split('\n')).toEqual([
-      'ID                                     SERVER                        USERNAME   EMAIL',
-      `${flagId}   https://index.docker.io/v1/   me         me@example.com`,
-      `${created.id}   gcr.io`,
+      'ID                                     SERVER                        USERNAME   EMAIL            STATUS',
+      `${flagId}   https://index.docker.io/v1/   me         me@example.com   -`,
+      `${created.id}   gcr.io                                                    -`,
       '',
     ]);
 
@@ -166,16 +167,20 @@ describe('regcred docker', () => {
 
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(count + 1);
-    expect(lines[0]).toMatch(/^ID {37}SERVER {15}USERNAME {3}EMAIL$/);
+    expect(lines[0]).toMatch(/^ID {37}SERVER {15}USERNAME {3}EMAIL {3}STATUS$/);
     const serverColumn = lines[0]!.indexOf('SERVER');
+    const usernameColumn = lines[0]!.indexOf('USERNAME');
     expect(lines.slice(1).map((line) => line.slice(0, 36))).toEqual(items.map((i) => i.id));
-    for (const [row, line] of lines.slice(1).entries()) expect(line.slice(serverColumn)).toBe(items[row]!.server);
+    for (const [row, line] of lines.slice(1).entries()) {
+      expect(line.slice(serverColumn, usernameColumn).trimEnd()).toBe(items[row]!.server);
+      expect(line.endsWith('   -')).toBe(true);
+    }
   });
 
   it('prints just the header, or [], for an empty project', async () => {
     const project = uniqueProject('cli');
     const text = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl]);
-    expect(text).toMatchObject({ code: 0, stdout: 'ID   SERVER   USERNAME   EMAIL\n', stderr: '' });
+    expect(text).toMatchObject({ code: 0, stdout: 'ID   SERVER   USERNAME   EMAIL   STATUS\n', stderr: '' });
     const json = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '-o', 'json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual([]);
@@ -411,6 +416,7 @@ describe('help and version', () => {
   it('--help on every command shows an example (subcommands in-process, the rest through the bin)', async () => {
     const commands = [
       ['docker'], ['docker', 'add-credentials'], ['docker', 'list-credentials'], ['docker', 'delete-credentials'],
+      ['docker', 'update-credentials'], ['docker', 'verify-credentials'],
       ['docker', 'get-credentials'], ['docker', 'pull-secret'], ['docker', 'config-json'],
       ['config'], ['config', 'set'], ['config', 'get'], ['config', 'unset'], ['config', 'list'],
     ];
@@ -433,5 +439,76 @@ describe('help and version', () => {
     const bare = await regcred(['docker']);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('list-credentials');
+  });
+});
+
+describe('regcred docker update-credentials, verify-credentials and add --verify', () => {
+  // npm start allows loopback http registries, so the CLI can verify against docker-registry here.
+  const registryPassword = secret('registry');
+  let registry: TestRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ username: 'cli-user', password: registryPassword });
+  });
+  afterAll(async () => registry?.stop());
+  const flags = (project: string) => ['--project', project, '--endpoint', apiUrl];
+
+  it('rotates a password from stdin in place, and honours --if-version', async () => {
+    const project = uniqueProject('cli');
+    const id = await apiAdd(project, { server: 'rotate.example.com', username: 'me', password: secret('before') });
+    const rotated = secret('after');
+    const updated = await regcred(['docker', 'update-credentials', id, ...flags(project), '--docker-password-stdin'], { stdin: `${rotated}\n` });
+    expect(updated).toMatchObject({ code: 0, stdout: `Updated credential ${id} (version 2).\n`, stderr: '' });
+    expect(await storedPassword(project, id)).toBe(rotated);
+
+    const stale = await regcred(['docker', 'update-credentials', id, ...flags(project), '--docker-email', 'me@example.com', '--if-version', '1']);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/version 2, not 1/);
+    const json = await regcred(['docker', 'update-credentials', id, ...flags(project), '--docker-email', 'me@example.com', '--if-version', '2', '-o', 'json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id, email: 'me@example.com', username: 'me', version: 3, updatedAt: expect.any(String) });
+    expect(await storedPassword(project, id)).toBe(rotated);
+
+    const nothing = await regcred(['docker', 'update-credentials', id, ...flags(project)]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('Nothing to change');
+    const unknown = await regcred(['docker', 'update-credentials', crypto.randomUUID(), ...flags(project), '--docker-email', 'a@example.com']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/not found in project/);
+  });
+
+  it('add --verify saves a valid login with its status, refuses a wrong one, and verify-credentials re-checks', async () => {
+    const project = uniqueProject('cli');
+    const wrong = secret('wrong');
+    const refused = await regcred(
+      ['docker', 'add-credentials', ...flags(project), '--docker-server', registry.host, '--docker-username', 'cli-user', '--docker-password-stdin', '--verify'],
+      { stdin: wrong },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/registry refused this login \(registry answered 401\); nothing was stored/);
+    expect((await regcred(['docker', 'list-credentials', ...flags(project), '-o', 'json'])).stdout).toBe('[]\n');
+
+    const added = await regcred(
+      ['docker', 'add-credentials', ...flags(project), '--docker-server', registry.host, '--docker-username', 'cli-user', '--docker-password-stdin', '--verify'],
+      { stdin: registryPassword },
+    );
+    expect(added.code).toBe(0);
+    const id = added.stdout.trim();
+    const listed = await regcred(['docker', 'list-credentials', ...flags(project)]);
+    expect(listed.stdout.split('\n')[1]).toMatch(new RegExp(`^${id}\\s+${registry.host}\\s+cli-user\\s+valid$`));
+
+    await regcred(['docker', 'update-credentials', id, ...flags(project), '--docker-password-stdin'], { stdin: wrong });
+    const afterUpdate = await regcred(['docker', 'list-credentials', ...flags(project)]);
+    expect(afterUpdate.stdout.split('\n')[1]).toMatch(/cli-user\s+-$/);
+    const invalid = await regcred(['docker', 'verify-credentials', id, ...flags(project)]);
+    expect(invalid).toMatchObject({ code: 1, stdout: 'invalid: registry answered 401\n' });
+    expect(invalid.stderr).toContain(`Credential ${id} is invalid`);
+    const tooSoon = await regcred(['docker', 'verify-credentials', id, ...flags(project)]);
+    expect(tooSoon.code).toBe(1);
+    expect(tooSoon.stderr).toMatch(/try again in \d+ s/);
+
+    await regcred(['docker', 'update-credentials', id, ...flags(project), '--docker-password-stdin'], { stdin: registryPassword });
+    const valid = await regcred(['docker', 'verify-credentials', id, ...flags(project), '-o', 'json']);
+    expect(valid.code).toBe(0);
+    expect(JSON.parse(valid.stdout)).toEqual({ status: 'valid', detail: 'registry accepted the login', checkedAt: expect.any(String) });
   });
 });

@@ -42,22 +42,23 @@ describe('configPath', () => {
 });
 
 describe('credentialTable', () => {
-  it('aligns the seed’s columns three spaces apart, with empty cells for missing username and email', () => {
-    const item = (id: string, server: string, username: string | null, email: string | null) => ({
+  it('aligns the seed’s columns and STATUS three spaces apart, with empty cells for missing username and email, - when never checked', () => {
+    const item = (id: string, server: string, username: string | null, email: string | null, status: 'valid' | null) => ({
       id, server, registry: server, username, email, createdAt: '2026-01-01T00:00:00.000Z',
+      version: 1, updatedAt: null, status, checkedAt: status && '2026-01-02T00:00:00.000Z',
     });
     const table = credentialTable([
-      item('01a21913-a684-7ea2-a252-a1862e862be2', 'gcr.io', '_json_key', null),
-      item('01a21913-a93b-733e-856c-bc4818794b75', 'https://index.docker.io/v1/', null, 'me@example.com'),
+      item('01a21913-a684-7ea2-a252-a1862e862be2', 'gcr.io', '_json_key', null, 'valid'),
+      item('01a21913-a93b-733e-856c-bc4818794b75', 'https://index.docker.io/v1/', null, 'me@example.com', null),
     ]);
     expect(table).toBe(
       [
-        'ID                                     SERVER                        USERNAME    EMAIL',
-        '01a21913-a684-7ea2-a252-a1862e862be2   gcr.io                        _json_key',
-        '01a21913-a93b-733e-856c-bc4818794b75   https://index.docker.io/v1/               me@example.com',
+        'ID                                     SERVER                        USERNAME    EMAIL            STATUS',
+        '01a21913-a684-7ea2-a252-a1862e862be2   gcr.io                        _json_key                    valid',
+        '01a21913-a93b-733e-856c-bc4818794b75   https://index.docker.io/v1/               me@example.com   -',
         '',
       ].join('\n'),
     );
-    expect(credentialTable([])).toBe('ID   SERVER   USERNAME   EMAIL\n');
+    expect(credentialTable([])).toBe('ID   SERVER   USERNAME   EMAIL   STATUS\n');
   });
 });

@@ -153,17 +153,23 @@ describe('list, store, erase, version', () => {
     });
   });
 
-  it('stores a new credential that get then returns, refuses a second one for the same registry naming the first, erases it', async () => {
+  it('stores a new credential that get then returns, replaces its login in place on a second store (docker login again), erases it', async () => {
     const server = `store-${crypto.randomUUID().slice(0, 8)}.example.com`;
     const password = secret('storer', 'store');
     const stored = await helper(['store'], JSON.stringify({ ServerURL: server, Username: 'storer', Secret: password }));
     expect(stored).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(JSON.parse((await helper(['get'], server)).stdout)).toEqual({ ServerURL: server, Username: 'storer', Secret: password });
+    const before = (await fetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as { items: { id: string; registry: string }[] };
+    const id = before.items.find((item) => item.registry === server)?.id;
 
-    const again = await helper(['store'], JSON.stringify({ ServerURL: `https://${server}`, Username: 'other', Secret: secret('other', 'store-again') }));
-    expect(again.code).toBe(1);
-    expect(again.stdout).toMatch(new RegExp(`^regcred: https://${server} already has credential [0-9a-f-]{36} in project ${project}; .*delete-credentials [0-9a-f-]{36}`));
-    expect(again.stdout).not.toContain(password);
+    const rotated = secret('other', 'store-again');
+    const again = await helper(['store'], JSON.stringify({ ServerURL: `https://${server}`, Username: 'other', Secret: rotated }));
+    expect(again).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(JSON.parse((await helper(['get'], server)).stdout)).toEqual({ ServerURL: server, Username: 'other', Secret: rotated });
+    const after = (await fetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as {
+      items: { id: string; registry: string; server: string; version: number }[];
+    };
+    expect(after.items.filter((item) => item.registry === server)).toEqual([expect.objectContaining({ id, server, version: 2 })]);
 
     expect(await helper(['erase'], `${server}\n`)).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await helper(['get'], server)).toEqual({ code: 1, stdout: notFound, stderr: '' });

@@ -8,8 +8,8 @@ import { trackSecret } from '../support/secret-audit.ts';
 const { apiUrl } = inject('localStack');
 const password = trackSecret(`http-${crypto.randomUUID()}`);
 
-async function call(method: string, path: string, init: { body?: string; contentType?: string | null } = {}) {
-  const headers: Record<string, string> = {};
+async function call(method: string, path: string, init: { body?: string; contentType?: string | null; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...init.headers };
   if (init.contentType !== null) headers['content-type'] = init.contentType ?? 'application/json';
   const response = await checkedFetch(`${apiUrl}${path}`, { method, headers, ...(init.body !== undefined && { body: init.body }) });
   const text = await response.text();
@@ -37,6 +37,35 @@ describe('the HTTP API', () => {
     expect(deleted.status).toBe(204);
     expect(deleted.text).toBe('');
     expect((await call('GET', credentials(project))).json.items).toEqual([]);
+  });
+
+  it('rotates in place with PATCH: ETag, If-Match, 412 on a stale version, list shows the new version', async () => {
+    const project = uniqueProject('http');
+    const created = await call('POST', credentials(project), { body: JSON.stringify({ server: 'quay.io', username: 'me', password }) });
+    expect(created.headers.get('etag')).toBe('"1"');
+    const path = `${credentials(project)}/${created.json.id}`;
+    const rotated = trackSecret(`http-rotated-${crypto.randomUUID()}`);
+    const updated = await call('PATCH', path, { body: JSON.stringify({ password: rotated }), headers: { 'if-match': '"1"' } });
+    expect(updated.status).toBe(200);
+    expect(updated.headers.get('etag')).toBe('"2"');
+    expect(updated.text).not.toContain(rotated);
+    expect(updated.json).toMatchObject({ id: created.json.id, registry: 'quay.io', version: 2, status: null });
+    const stale = await call('PATCH', path, { body: JSON.stringify({ email: 'me@example.com' }), headers: { 'if-match': '"1"' } });
+    expect(stale.status).toBe(412);
+    expect(stale.json.error).toBe('PreconditionFailed');
+    expect((await call('GET', credentials(project))).json.items).toEqual([updated.json]);
+    const wrongMethod = await call('PUT', path, { body: '{}' });
+    expect(wrongMethod.headers.get('allow')).toBe('DELETE, PATCH');
+  });
+
+  it('verify: 404 for an unknown id, and a check result (unreachable here) stored for list', async () => {
+    const project = uniqueProject('http');
+    expect((await call('POST', `${credentials(project)}/${crypto.randomUUID()}/verify`)).status).toBe(404);
+    const created = await call('POST', credentials(project), { body: JSON.stringify({ server: '127.0.0.1:9', password }) });
+    const checked = await call('POST', `${credentials(project)}/${created.json.id}/verify`, { contentType: null });
+    expect(checked.status).toBe(200);
+    expect(checked.json).toEqual({ status: 'unreachable', detail: 'connection refused', checkedAt: expect.any(String) });
+    expect((await call('GET', credentials(project))).json.items[0]).toMatchObject({ status: 'unreachable', checkedAt: checked.json.checkedAt });
   });
 
   const project = 'http-bad-input';

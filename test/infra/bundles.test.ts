@@ -50,25 +50,28 @@ describe('real bundling', () => {
 
   const markersIn = (name: string, markers = kmsClientMarkers) => markers.filter((marker) => bundleOf(name).code.includes(marker));
 
-  it('add bundles the KMS client; list and delete contain no KMS client code', () => {
-    expect(markersIn('add-credential')).toEqual(kmsClientMarkers);
+  it('add and update bundle the KMS client; list and delete contain no KMS client code', () => {
+    for (const name of ['add-credential', 'update-credential']) expect(markersIn(name)).toEqual(kmsClientMarkers);
     for (const name of ['list-credentials', 'delete-credential']) {
       expect(bundleOf(name).code.length).toBeGreaterThan(100_000);
       expect(markersIn(name)).toEqual([]);
     }
   });
 
-  it('only the resolve-capability bundles can Decrypt; they cannot Encrypt, and add cannot Decrypt', () => {
+  it('only the resolve-capability bundles and verify can Decrypt; they cannot Encrypt, and add and update cannot Decrypt', () => {
     for (const { name, capability } of routeList) {
-      expect(markersIn(name, [decryptMarker]), name).toEqual(capability === 'resolve' ? [decryptMarker] : []);
+      const decrypts = capability === 'resolve' || name === 'verify-credential';
+      expect(markersIn(name, [decryptMarker]), name).toEqual(decrypts ? [decryptMarker] : []);
     }
+    // verify shares the store class with add and delete (so their write calls are in its bundle), but never Encrypt.
+    expect(markersIn('verify-credential', ['"EncryptResponse"'])).toEqual([]);
     for (const name of ['resolve-registry-auth', 'get-dockerconfigjson']) {
       expect(markersIn(name, ['"EncryptResponse"', 'TransactWriteItems', 'DeleteItem', 'PutItem'])).toEqual([]);
     }
   });
 
   it('the write side carries none of the read side: no reader, decryptor, image parsing or audit', () => {
-    for (const name of ['add-credential', 'list-credentials', 'delete-credential']) {
+    for (const name of ['add-credential', 'list-credentials', 'delete-credential', 'update-credential', 'verify-credential']) {
       expect(markersIn(name, readSideMarkers), name).toEqual([]);
     }
   });

@@ -35,12 +35,15 @@ describe('the functions', () => {
     expect(Object.keys(stack.api.functions).sort()).toEqual(routeList.map((r) => r.name).sort());
   });
 
+  // Routes that call a registry need the 8 s check on top of KMS and DynamoDB (routes.ts).
+  const timeouts: Record<string, number> = { 'add-credential': 20, 'verify-credential': 25 };
+
   it.each(routeList.map((r) => r.name))('%s: Node 24 on arm64, explicit memory and timeout, X-Ray active', (name) => {
     const props = functionOf(name).resource.Properties;
     expect(props['Runtime']).toBe('nodejs24.x');
     expect(props['Architectures']).toEqual(['arm64']);
     expect(props['MemorySize']).toBe(512);
-    expect(props['Timeout']).toBe(10);
+    expect(props['Timeout']).toBe(timeouts[name] ?? 10);
     expect(props['TracingConfig']).toEqual({ Mode: 'Active' });
     expect(props['Handler']).toBe('index.handler');
   });
@@ -97,6 +100,18 @@ describe('least privilege', () => {
     ]);
   });
 
+  it('update: UpdateItem on the table, kms:Encrypt only with both encryption-context keys, never Decrypt', () => {
+    expect(roleOf('update-credential').statements).toEqual([...base('update-credential'), onTable('dynamodb:UpdateItem'), onKey('kms:Encrypt')]);
+  });
+
+  it('verify: UpdateItem on the table and kms:Decrypt with both encryption-context keys (the only writer that decrypts)', () => {
+    expect(roleOf('verify-credential').statements).toEqual([...base('verify-credential'), onTable('dynamodb:UpdateItem'), onKey('kms:Decrypt')]);
+  });
+
+  it('no function runs in a VPC (verify needs outbound HTTPS to registries, without a NAT)', () => {
+    for (const { name } of routeList) expect(functionOf(name).resource.Properties['VpcConfig']).toBeUndefined();
+  });
+
   it('list: dynamodb:Query on the table only', () => {
     expect(roleOf('list-credentials').statements).toEqual([...base('list-credentials'), onTable('dynamodb:Query')]);
   });
@@ -142,15 +157,15 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('only the functions of resolve-capability routes hold kms:Decrypt; no policy grants a wildcard action', () => {
+  it('only the resolve-capability functions and verify hold kms:Decrypt; no policy grants a wildcard action', () => {
     const decrypting = routeList.filter(({ name }) => actionsOf(roleOf(name).statements).includes('kms:Decrypt'));
-    expect(decrypting.map((r) => r.name).sort()).toEqual(['get-dockerconfigjson', 'resolve-registry-auth']);
-    expect(decrypting.every((r) => r.capability === 'resolve')).toBe(true);
+    expect(decrypting.map((r) => r.name).sort()).toEqual(['get-dockerconfigjson', 'resolve-registry-auth', 'verify-credential']);
+    expect(decrypting.every((r) => r.capability === 'resolve' || r.name === 'verify-credential')).toBe(true);
     const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties['PolicyDocument'].Statement);
     const actions = actionsOf(statements);
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((a) => /^kms:\*|ReEncrypt|\*$/.test(a))).toEqual([]);
-    expect(actions.filter((a) => a === 'kms:Decrypt')).toHaveLength(2);
+    expect(actions.filter((a) => a === 'kms:Decrypt')).toHaveLength(3);
     expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties['Policies'] === undefined)).toBe(true);
   });
 });

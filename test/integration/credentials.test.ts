@@ -45,6 +45,10 @@ describe('add, list, delete', () => {
       username: 'me',
       email: 'me@example.com',
       createdAt: expect.any(String),
+      version: 1,
+      updatedAt: null,
+      status: null,
+      checkedAt: null,
     });
     expect(created.headers['location']).toBe(`/projects/${project}/docker-credentials/${created.json.id}`);
     expect(created.text).not.toContain(password);

@@ -16,6 +16,7 @@ import { invoke, uniqueProject, type Call, type Reply } from '../support/handler
 import { allows, permissionsFor, type Needed, type Statement } from '../support/iam-policy.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 import { recordSdkCalls, type SdkCall } from '../support/sdk-recorder.ts';
+import { createServer, type AddressInfo } from 'node:net';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 type RouteName = Route['name'];
@@ -73,6 +74,25 @@ const scenarios: Record<RouteName, () => Promise<void>> = {
     const { id } = (await newCredential(project)).json;
     expect((await call(routes.deleteCredential, { pathParameters: { project, id } })).status).toBe(204);
     expect((await call(routes.deleteCredential, { pathParameters: { project, id } })).status).toBe(404);
+  },
+  'update-credential': async () => {
+    const project = uniqueProject('iam');
+    const { id } = (await newCredential(project)).json;
+    const update = (headers: Record<string, string> = {}) =>
+      call(routes.updateCredential, { pathParameters: { project, id }, headers, body: { password: trackSecret(`iam-${crypto.randomUUID()}`) } });
+    expect((await update({ 'if-match': '"1"' })).status).toBe(200);
+    expect((await update({ 'if-match': '"1"' })).status).toBe(412);
+    expect((await call(routes.updateCredential, { pathParameters: { project, id: crypto.randomUUID() }, body: { username: 'v' } })).status).toBe(404);
+  },
+  'verify-credential': async () => {
+    const project = uniqueProject('iam');
+    // A closed loopback port (the local stack allows loopback registries): unreachable, then rate-limited.
+    const { id } = (await newCredential(project, `127.0.0.1:${await closedPort()}`)).json;
+    const verify = () => call(routes.verifyCredential, { pathParameters: { project, id } });
+    const first = await verify();
+    expect([first.status, first.json.status]).toEqual([200, 'unreachable']);
+    expect((await verify()).status).toBe(429);
+    expect((await call(routes.verifyCredential, { pathParameters: { project, id: crypto.randomUUID() } })).status).toBe(404);
   },
   'resolve-registry-auth': async () => {
     const project = uniqueProject('iam');
@@ -149,3 +169,13 @@ describe('every SDK call a handler makes is allowed by its role in the synthesis
     expect(() => permissionsFor({ service: 'dynamodb', operation: 'BatchWriteItem', input: {} }, stackResources)).toThrow(/no IAM mapping/);
   });
 });
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+

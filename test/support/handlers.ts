@@ -17,6 +17,8 @@ export interface Handlers {
   add: Handler;
   list: Handler;
   delete: Handler;
+  update: Handler;
+  verify: Handler;
   resolve: Handler;
   dockerConfig: Handler;
 }
@@ -26,10 +28,12 @@ export async function loadHandlers(overrides: Record<string, string> = {}): Prom
   const stack = inject('localStack');
   Object.assign(process.env, localEnvironment(stack.dynamoDbEndpoint, stack.kmsEndpoint), overrides);
   vi.resetModules();
-  const [add, list, remove, resolve, dockerConfig] = await Promise.all([
+  const [add, list, remove, update, verify, resolve, dockerConfig] = await Promise.all([
     import('../../functions/add-credential.ts'),
     import('../../functions/list-credentials.ts'),
     import('../../functions/delete-credential.ts'),
+    import('../../functions/update-credential.ts'),
+    import('../../functions/verify-credential.ts'),
     import('../../functions/resolve-registry-auth.ts'),
     import('../../functions/get-dockerconfigjson.ts'),
   ]);
@@ -37,6 +41,8 @@ export async function loadHandlers(overrides: Record<string, string> = {}): Prom
     add: add.handler as Handler,
     list: list.handler as Handler,
     delete: remove.handler as Handler,
+    update: update.handler as Handler,
+    verify: verify.handler as Handler,
     resolve: resolve.handler as Handler,
     dockerConfig: dockerConfig.handler as Handler,
   };

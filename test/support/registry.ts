@@ -15,6 +15,12 @@ export interface RegistryOptions {
   readonly password: string;
   /** PEM files for https; plain http when absent. */
   readonly tls?: { readonly certificate: string; readonly key: string };
+  /**
+   * `auth: token` instead of htpasswd: clients get tokens from `realm` (see token-issuer.ts), signed
+   * by a certificate chaining to the PEM file `rootCertBundle`. The username and password are then
+   * the token issuer's.
+   */
+  readonly token?: { readonly realm: string; readonly service: string; readonly issuer: string; readonly rootCertBundle: string };
 }
 
 export interface TestRegistry {
@@ -41,10 +47,7 @@ export async function freePort(): Promise<number> {
 
 export async function startRegistry(options: RegistryOptions): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'regcred-registry-'));
-  const htpasswd = join(dir, 'htpasswd');
-  // -i reads the password from stdin, so it never appears in a process list.
-  const hashed = await runProgram('htpasswd', ['-B', '-i', '-c', htpasswd, options.username], { stdin: options.password });
-  if (hashed.code !== 0) throw new Error(`htpasswd failed: ${hashed.stderr}`);
+  const auth = options.token ? tokenAuth(options.token) : await htpasswdAuth(dir, options);
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const tls = options.tls ? `\n  tls:\n    certificate: ${options.tls.certificate}\n    key: ${options.tls.key}` : '';
@@ -62,10 +65,7 @@ storage:
 http:
   addr: ${host}${tls}
 auth:
-  htpasswd:
-    realm: regcred-test
-    path: ${htpasswd}
-`,
+${auth}`,
   );
   const log = join(dir, 'registry.log');
   const out = openSync(log, 'a');
@@ -100,6 +100,19 @@ auth:
       if (copied.code !== 0) throw new Error(`skopeo copy failed (exit ${copied.code}): ${copied.stderr}`);
     },
   };
+}
+
+async function htpasswdAuth(dir: string, options: RegistryOptions): Promise<string> {
+  const htpasswd = join(dir, 'htpasswd');
+  // -i reads the password from stdin, so it never appears in a process list.
+  const hashed = await runProgram('htpasswd', ['-B', '-i', '-c', htpasswd, options.username], { stdin: options.password });
+  if (hashed.code !== 0) throw new Error(`htpasswd failed: ${hashed.stderr}`);
+  return `  htpasswd:\n    realm: regcred-test\n    path: ${htpasswd}\n`;
+}
+
+function tokenAuth(token: NonNullable<RegistryOptions['token']>): string {
+  const lines = [`realm: "${token.realm}"`, `service: "${token.service}"`, `issuer: "${token.issuer}"`, `rootcertbundle: ${token.rootCertBundle}`];
+  return `  token:\n${lines.map((line) => `    ${line}\n`).join('')}`;
 }
 
 async function waitForRegistry(url: string, child: ChildProcess, log: string): Promise<void> {

@@ -82,7 +82,7 @@ function readerOf(registries: readonly string[]) {
   const byRegistry = new Map<string, StoredCredential>();
   for (const [i, registry] of registries.entries()) {
     const id = `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`;
-    byRegistry.set(registry, { project: 'p', id, server: registry, registry, username: 'u', email: null, createdAt: '', ciphertext: new Uint8Array() });
+    byRegistry.set(registry, { project: 'p', id, server: registry, registry, username: 'u', email: null, createdAt: '', version: 1, updatedAt: null, status: null, checkedAt: null, ciphertext: new Uint8Array() });
   }
   const calls = { firstMatch: 0 };
   const reader: CredentialReader = {

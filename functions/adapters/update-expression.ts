@@ -1,0 +1,44 @@
+// The one conditional UpdateItem of an update: every change, the version bump and the checks.
+import type { CredentialChanges } from '../core/ports.ts';
+import { n, s, type Item } from './dynamodb-items.ts';
+
+export interface UpdateExpressionParts {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Item;
+}
+
+export function updateExpression(changes: CredentialChanges, expectedVersion?: number): UpdateExpressionParts {
+  const names: Record<string, string> = {};
+  const values: Item = {};
+  const name = (attribute: string) => ((names[`#${attribute}`] = attribute), `#${attribute}`);
+  const value = (key: string, v: Item[string]) => ((values[`:${key}`] = v), `:${key}`);
+
+  // Items written before versions existed count as version 1.
+  const sets = [`${name('version')} = if_not_exists(#version, ${value('one', n(1))}) + :one`, `${name('updatedAt')} = ${value('updatedAt', s(changes.updatedAt))}`];
+  // Any new version may be checked at once: the rate limit is per version.
+  const removes = [name('checkStartedAt')];
+  if (changes.ciphertext) sets.push(`${name('ciphertext')} = ${value('ciphertext', { B: changes.ciphertext })}`);
+  for (const field of ['username', 'email'] as const) {
+    const change = changes[field];
+    if (change === null) removes.push(name(field));
+    else if (change !== undefined) sets.push(`${name(field)} = ${value(field, s(change))}`);
+  }
+  if (changes.resetStatus) removes.push(name('status'), name('checkedAt'), name('checkedVersion'));
+
+  const conditions = [`attribute_exists(${name('pk')})`];
+  if (expectedVersion !== undefined) {
+    const match = `#version = ${value('expected', n(expectedVersion))}`;
+    conditions.push(expectedVersion === 1 ? `(${match} OR attribute_not_exists(#version))` : match);
+  }
+  Object.keys(changes.refuseUsernames).forEach((username, i) => {
+    conditions.push(`(attribute_not_exists(${name('username')}) OR #username <> ${value(`refused${i}`, s(username))})`);
+  });
+  return {
+    UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}

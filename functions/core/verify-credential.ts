@@ -1,0 +1,43 @@
+import { encryptionContext, type CheckResult } from './credential.ts';
+import { InvalidCredentialError } from './errors.ts';
+import type { Clock, CredentialStore, PasswordDecryptor, RegistryVerifier } from './ports.ts';
+
+/** Registries are not hammered: one check per credential version per interval (an update resets it). */
+export const checkIntervalMs = 10_000;
+
+export interface VerifyCredentialDeps {
+  readonly store: CredentialStore;
+  readonly decryptor: PasswordDecryptor;
+  readonly verifier: RegistryVerifier;
+  readonly clock: Clock;
+}
+
+export interface VerifyOutcome extends CheckResult {
+  readonly checkedAt: string;
+}
+
+/** Checks the stored login against its registry and stores the result on the credential. */
+export async function verifyCredential(
+  deps: VerifyCredentialDeps,
+  { project, id }: { readonly project: string; readonly id: string },
+): Promise<VerifyOutcome> {
+  const claim = await deps.store.claimCheck(project, id, deps.clock.now().getTime(), checkIntervalMs);
+  const { credential } = claim;
+  const password = await deps.decryptor.decrypt(credential.ciphertext, encryptionContext(project, id));
+  const result = await deps.verifier.verify({ server: credential.server, username: credential.username, password });
+  const checkedAt = deps.clock.now().toISOString();
+  await deps.store.recordCheck(project, id, claim, { status: result.status, checkedAt });
+  return { ...result, checkedAt };
+}
+
+/** For add with verify: refuses a login the registry rejects; any other outcome is stored with it. */
+export async function checkBeforeSaving(
+  verifier: RegistryVerifier,
+  login: { server: string; username: string | null; password: string },
+): Promise<CheckResult> {
+  const result = await verifier.verify(login);
+  if (result.status === 'invalid') {
+    throw new InvalidCredentialError(`The registry refused this login (${result.detail}); nothing was stored.`, result.detail);
+  }
+  return result;
+}

@@ -1,0 +1,141 @@
+// Verify against Debian's docker-registry on 127.0.0.1, with htpasswd (Basic) and with token auth
+// (a token issuer this test runs: RS256 JWTs with x5c). The handlers run as `npm start` runs them,
+// where loopback http registries are allowed (REGCRED_ALLOW_INSECURE_REGISTRIES=true).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../functions/contract/routes.ts';
+import { invoke, loadHandlers, localClients, uniqueProject, type Handlers } from '../support/handlers.ts';
+import { freePort, startRegistry, type TestRegistry } from '../support/registry.ts';
+import { trackSecret } from '../support/secret-audit.ts';
+import { createPki, type TestPki } from '../support/test-pki.ts';
+import { startTokenIssuer, type TokenIssuer } from '../support/token-issuer.ts';
+
+const username = 'verify-user';
+const password = trackSecret(`verify-basic-${crypto.randomUUID()}`);
+const tokenPassword = trackSecret(`verify-token-${crypto.randomUUID()}`);
+const wrong = trackSecret(`verify-wrong-${crypto.randomUUID()}`);
+let h: Handlers;
+let basicRegistry: TestRegistry;
+let tokenRegistry: TestRegistry;
+let issuer: TokenIssuer;
+let pki: TestPki;
+
+beforeAll(async () => {
+  h = await loadHandlers();
+  pki = await createPki();
+  issuer = await startTokenIssuer({ username, password: tokenPassword, signer: await pki.leaf('regcred test token signer') });
+  [basicRegistry, tokenRegistry] = await Promise.all([
+    startRegistry({ username, password }),
+    startRegistry({
+      username,
+      password: tokenPassword,
+      token: { realm: issuer.realm, service: issuer.service, issuer: issuer.issuer, rootCertBundle: pki.caFile },
+    }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([basicRegistry?.stop(), tokenRegistry?.stop(), issuer?.stop()]);
+  pki?.remove();
+});
+
+const add = (project: string, body: Record<string, unknown>, query?: Record<string, string>) =>
+  invoke(h.add, routes.addCredential, { pathParameters: { project }, body, ...(query && { query }) });
+const verify = (project: string, id: string) => invoke(h.verify, routes.verifyCredential, { pathParameters: { project, id } });
+const update = (project: string, id: string, body: Record<string, unknown>) =>
+  invoke(h.update, routes.updateCredential, { pathParameters: { project, id }, body });
+const list = (project: string) => invoke(h.list, routes.listCredentials, { pathParameters: { project } });
+
+async function verifyNew(server: string, user: string | null, secret: string) {
+  const project = uniqueProject('verify');
+  const created = await add(project, { server, password: secret, ...(user && { username: user }) });
+  expect(created.status).toBe(201);
+  const reply = await verify(project, created.json.id);
+  expect(reply.text).not.toContain(secret);
+  return { project, id: created.json.id as string, reply };
+}
+
+describe('verify against docker-registry', () => {
+  it.each([
+    ['htpasswd, right password: valid', () => basicRegistry.host, username, () => password, 'valid', 'registry accepted the login'],
+    ['htpasswd, wrong password: invalid', () => basicRegistry.host, username, () => wrong, 'invalid', 'registry answered 401'],
+    ['htpasswd, unknown user: invalid', () => basicRegistry.host, 'nobody', () => password, 'invalid', 'registry answered 401'],
+    ['token auth, right password: valid', () => tokenRegistry.host, username, () => tokenPassword, 'valid', 'registry with the token accepted the login'],
+    ['token auth, wrong password: invalid', () => tokenRegistry.host, username, () => wrong, 'invalid', 'token service answered 401'],
+  ])('%s', async (_, server, user, secret, status, detail) => {
+    const { project, id, reply } = await verifyNew(server(), user, secret());
+    expect(reply.status).toBe(200);
+    expect(reply.json).toEqual({ status, detail, checkedAt: expect.any(String) });
+    const [item] = (await list(project)).json.items;
+    expect(item).toMatchObject({ id, status, checkedAt: reply.json.checkedAt, version: 1 });
+  });
+
+  it('asks the token service for service, offline_token=true and client_id=regcred', async () => {
+    const before = issuer.requests.length;
+    await verifyNew(tokenRegistry.host, username, tokenPassword);
+    const query = issuer.requests.at(-1);
+    expect(issuer.requests.length).toBeGreaterThan(before);
+    expect(Object.fromEntries(query ?? [])).toEqual({ service: issuer.service, offline_token: 'true', client_id: 'regcred' });
+  });
+
+  it('a closed port is unreachable', async () => {
+    const { reply } = await verifyNew(`127.0.0.1:${await freePort()}`, username, password);
+    expect(reply.json).toMatchObject({ status: 'unreachable', detail: 'connection refused' });
+  });
+
+  it('checks at most once per 10 s per version (429 with Retry-After); an update allows an immediate re-check', async () => {
+    const { project, id } = await verifyNew(basicRegistry.host, username, wrong);
+    const again = await verify(project, id);
+    expect(again.status).toBe(429);
+    expect(again.json.error).toBe('TooManyRequests');
+    expect(Number(again.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(again.headers['retry-after'])).toBeLessThanOrEqual(10);
+    expect((await list(project)).json.items[0].status).toBe('invalid');
+
+    const fixed = await update(project, id, { password });
+    expect(fixed.json).toMatchObject({ version: 2, status: null, checkedAt: null });
+    const recheck = await verify(project, id);
+    expect(recheck.status).toBe(200);
+    expect(recheck.json.status).toBe('valid');
+    expect((await list(project)).json.items[0]).toMatchObject({ status: 'valid', version: 2 });
+    const { rawItems } = localClients();
+    expect((await rawItems(project)).find((i) => i['id']?.S === id)?.['checkedVersion']?.N).toBe('2');
+  });
+
+  it('404 for an unknown id', async () => {
+    const reply = await verify(uniqueProject('verify'), crypto.randomUUID());
+    expect(reply.status).toBe(404);
+    expect(reply.json.error).toBe('NotFound');
+  });
+});
+
+describe('add with ?verify=true', () => {
+  it('saves a valid login with its status', async () => {
+    const project = uniqueProject('verify');
+    const reply = await add(project, { server: tokenRegistry.host, username, password: tokenPassword }, { verify: 'true' });
+    expect(reply.status).toBe(201);
+    expect(reply.json).toMatchObject({ status: 'valid', checkedAt: expect.any(String), version: 1 });
+    expect((await list(project)).json.items).toEqual([reply.json]);
+  });
+
+  it('refuses an invalid login with 422 InvalidCredential and stores nothing', async () => {
+    const project = uniqueProject('verify');
+    const reply = await add(project, { server: basicRegistry.host, username, password: wrong }, { verify: 'true' });
+    expect(reply.status).toBe(422);
+    expect(reply.json).toEqual({ error: 'InvalidCredential', message: expect.stringContaining('nothing was stored'), detail: 'registry answered 401' });
+    expect(reply.text).not.toContain(wrong);
+    const { rawItems } = localClients();
+    expect(await rawItems(project)).toEqual([]);
+  });
+
+  it('saves an unreachable registry with that status', async () => {
+    const project = uniqueProject('verify');
+    const reply = await add(project, { server: `127.0.0.1:${await freePort()}`, password }, { verify: 'true' });
+    expect(reply.status).toBe(201);
+    expect(reply.json.status).toBe('unreachable');
+  });
+
+  it('rejects verify values other than true and false', async () => {
+    const reply = await add(uniqueProject('verify'), { server: basicRegistry.host, password }, { verify: 'yes' });
+    expect(reply.status).toBe(400);
+    expect(reply.json.issues.map((i: { path: string }) => i.path)).toEqual(['verify']);
+  });
+});
