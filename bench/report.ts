@@ -9,6 +9,7 @@ import { ops } from './bundles.ts';
 import type { CallsResult } from './calls.ts';
 import type { ColdStartResults } from './cold-start.ts';
 import { capacityUnits, platformLogBytes, prices, xraySampled, type monthlyComparison, type RouteCost } from './cost.ts';
+import { resolveMarkdown, resolveMet, type ResolveResult } from './resolve.ts';
 import type { ScaleResult } from './scale.ts';
 import type { Spread } from './stats.ts';
 import { round } from './stats.ts';
@@ -24,6 +25,7 @@ export interface Results {
   throughput: { list: ThroughputResult; add: ThroughputResult };
   scale: ScaleResult;
   cost: { perRoute: Record<Op, RouteCost>; monthly: ReturnType<typeof monthlyComparison>; memoryMb: number };
+  resolve?: ResolveResult;
   seconds: number;
 }
 
@@ -88,6 +90,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
       cost: { prices, capacityUnits, ...r.cost },
       seconds: round(r.seconds, 0),
     },
+    ...(r.resolve && { resolve: { ...r.resolve, met: resolveMet(r.resolve) } }),
   };
   const jsonFile = join(repoRoot, 'bench/results.json');
   writeFileSync(jsonFile, `${JSON.stringify(json, null, 2)}\n`);
@@ -236,6 +239,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
         `| ${row.stored.toLocaleString('en')} | ${usd(row.regcred.storage)} | ${usd(row.regcred.requests)} | **${usd(row.regcred.total)}** | ${usd(row.secretsManager.storage)} | ${usd(row.secretsManager.requests)} | **${usd(row.secretsManager.total)}** |`,
     ),
     '',
+    ...(r.resolve ? resolveMarkdown(r.resolve) : []),
   );
   const mdFile = join(repoRoot, 'bench/RESULTS.md');
   writeFileSync(mdFile, `${lines.join('\n')}\n`);
