@@ -20,7 +20,9 @@ export interface Bundle {
 
 export interface Bundles {
   readonly handlers: Record<Op, Bundle>;
-  readonly baselines: Record<Op | 'empty', Bundle>;
+  readonly baselines: Record<Op | 'empty' | 'resolve', Bundle>;
+  /** The read side's resolve handler (measured by bench/resolve.ts). */
+  readonly resolve: Bundle;
 }
 
 // Minified bundles keep the SDK's string literals: the KMS wire target, client name and operation schema.
@@ -39,11 +41,12 @@ export function synthBundles(workDir: string): Bundles {
   const handlers = Object.fromEntries(
     ops.map((op) => [op, bundleOf(assembly.directory, template, stack.getLogicalId(fnOf(stack.api.functions[handlerNames[op]]!.function)))]),
   ) as Record<Op, Bundle>;
+  const resolve = bundleOf(assembly.directory, template, stack.getLogicalId(fnOf(stack.api.functions['resolve-registry-auth']!.function)));
 
   // The baselines go through the same construct, so the same esbuild options, banner and source maps.
   const baseApp = new App({ outdir: baseOutdir, context: assetMetadata });
   const baseStack = new Stack(baseApp, 'RegcredBenchBaselines');
-  const entries = { add: 'add', list: 'list', delete: 'delete', empty: 'empty' } as const;
+  const entries = { add: 'add', list: 'list', delete: 'delete', empty: 'empty', resolve: 'resolve' } as const;
   const fns = Object.fromEntries(
     Object.entries(entries).map(([name, file]) => {
       const route = { name: `baseline-${name}`, method: 'GET', path: '/', entry: `bench/baselines/${file}.ts`, hasBody: false, summary: '' };
@@ -54,8 +57,8 @@ export function synthBundles(workDir: string): Bundles {
   const baseTemplate = baseAssembly.getStackByName(baseStack.stackName).template as Template;
   const baselines = Object.fromEntries(
     Object.entries(fns).map(([name, fn]) => [name, bundleOf(baseAssembly.directory, baseTemplate, baseStack.getLogicalId(fnOf(fn.function)))]),
-  ) as Record<Op | 'empty', Bundle>;
-  return { handlers, baselines };
+  ) as Record<Op | 'empty' | 'resolve', Bundle>;
+  return { handlers, baselines, resolve };
 }
 
 type Template = { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };

@@ -10,7 +10,7 @@ import { spread, type Spread } from './stats.ts';
 
 const child = fileURLToPath(new URL('./cold-child.mjs', import.meta.url));
 
-interface Sample {
+export interface Sample {
   /** From the process's time origin (Node starting) to the end of the first invocation. */
   processMs: number;
   importMs: number;
@@ -39,7 +39,8 @@ export interface ColdStartResults {
   readonly runs: number;
 }
 
-function runOnce(bundle: string, event: unknown, env: Record<string, string>): Promise<Sample> {
+/** One fresh Node process: import the bundle, serve `event` once, report its timings. */
+export function runOnce(bundle: string, event: unknown, env: Record<string, string>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     // As in Lambda: NODE_OPTIONS=--enable-source-maps is set on every function.
     const proc = spawn(process.execPath, ['--enable-source-maps', child, pathToFileURL(bundle).href, JSON.stringify(event)], {

@@ -9,6 +9,7 @@ import { ops } from './bundles.ts';
 import type { CallsResult } from './calls.ts';
 import type { ColdStartResults } from './cold-start.ts';
 import { capacityUnits, platformLogBytes, prices, xraySampled, type monthlyComparison, type RouteCost } from './cost.ts';
+import { resolveMarkdown, resolveMet, type ResolveResult } from './resolve.ts';
 import type { ScaleResult } from './scale.ts';
 import type { Spread } from './stats.ts';
 import { round } from './stats.ts';
@@ -29,6 +30,7 @@ export interface Results {
   scale: ScaleResult;
   helperStart: HelperStartResult;
   cost: { perRoute: Record<Op, RouteCost>; monthly: ReturnType<typeof monthlyComparison>; memoryMb: number };
+  resolve?: ResolveResult;
   seconds: number;
 }
 
@@ -99,6 +101,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
       cost: { prices, capacityUnits, ...r.cost },
       seconds: round(r.seconds, 0),
     },
+    ...(r.resolve && { resolve: { ...r.resolve, met: resolveMet(r.resolve) } }),
   };
   const jsonFile = join(repoRoot, 'bench/results.json');
   writeFileSync(jsonFile, `${JSON.stringify(json, null, 2)}\n`);
@@ -249,6 +252,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     ),
     '',
     updateWarmSection(r.updateWarm, targets.warmP50Ratio),
+    ...(r.resolve ? resolveMarkdown(r.resolve) : []),
   );
   p(...helperStartSection(r.helperStart));
   const mdFile = join(repoRoot, 'bench/RESULTS.md');

@@ -11,6 +11,7 @@ import { coldStartRuns, measureColdStart } from './cold-start.ts';
 import { monthlyComparison, routeCosts } from './cost.ts';
 import { batchPut, credentialItems, localDynamo } from './load.ts';
 import { writeReport } from './report.ts';
+import { measureResolve } from './resolve.ts';
 import { measureScale } from './scale.ts';
 import { startInMemoryDynamo } from './scale-db.ts';
 import { startBenchStack } from './stack.ts';
@@ -66,13 +67,16 @@ try {
   const scaleDb = await startInMemoryDynamo(stack.kmsEndpoint);
   const scale = await measureScale(scaleDb.env).finally(() => scaleDb.stop());
 
+  step(`resolve: bundle, cold start (${coldStartRuns} runs), warm, 1,000 credentials vs 1`);
+  const resolve = await measureResolve(bundles, stack.env, coldStartRuns);
+
   step('7/7 cost model');
   const durations = { add: calls.latencyMs.add.median, list: scale.emptyMs.median, delete: calls.latencyMs.delete.median };
   const logBytes = { add: warm.add.logBytesPerRequest, list: warm.list.logBytesPerRequest, delete: warm.delete.logBytesPerRequest };
   const perRoute = routeCosts(durations, logBytes, functionDefaults.memorySize);
   const cost = { perRoute, monthly: monthlyComparison(perRoute), memoryMb: functionDefaults.memorySize };
 
-  const { json, markdown } = writeReport({ bundles, warm, calls, cold, throughput, scale, cost, helperStart, updateWarm, seconds: (performance.now() - started) / 1000 });
+  const { json, markdown } = writeReport({ bundles, warm, calls, cold, throughput, scale, cost, helperStart, updateWarm, resolve, seconds: (performance.now() - started) / 1000 });
   step(`done: wrote ${markdown} and ${json}`);
 } finally {
   await stack.stop();

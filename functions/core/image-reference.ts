@@ -9,7 +9,8 @@ const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
 const tag = '[\\w][\\w.-]{0,127}';
 const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
-const reference = new RegExp(`^(?:(${domain})/)?(${pathComponent}(?:/${pathComponent})*)(?::${tag})?(?:@${digest})?$`);
+// Always matched against host/remainder, so the domain is required here.
+const reference = new RegExp(`^(${domain})/(${pathComponent}(?:/${pathComponent})*)(?::${tag})?(?:@${digest})?$`);
 const hexIdentifier = /^[a-f0-9]{64}$/;
 
 export type ImageParse = { ok: true; image: string } | { ok: false; reason: string };

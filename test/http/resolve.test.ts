@@ -2,9 +2,10 @@
 // or a credential helper's server to its credential, and the project's docker config.json. Passwords
 // may appear only in the 200 bodies of these two routes; assertions compare them without printing.
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { dockerConfigJsonPath, expandPath, registryAuthPath, routes } from '../../functions/contract/routes.ts';
-import { registryAuth } from '../../functions/contract/schemas.ts';
+import { errorBody, errorCodes, registryAuth } from '../../functions/contract/schemas.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
@@ -182,6 +183,41 @@ describe('GET /projects/{project}/registry-auth', () => {
     expect((await request('DELETE', `${expandPath(routes.addCredential.path, { project })}/${host.id}`)).status).toBe(204);
     expect((await resolve(project, { image: 'reg.example.com/team/app' })).status).toBe(404);
     expect((await dockerConfig(project)).text).toBe('{"auths":{}}');
+  });
+});
+
+describe('fuzzing the resolve query over HTTP', () => {
+  it('never a 5xx; a 200 is a credential whose key is a candidate of the image; errors have the documented shape', async () => {
+    const project = uniqueProject('fz');
+    const ids = new Set<string>();
+    for (const server of ['docker.io', 'ghcr.io/org', 'localhost:5000', 'reg.example.com/a/b']) {
+      ids.add((await add(project, { server, username: 'robot', password: secret(`fz-${crypto.randomUUID()}`) })).id);
+    }
+    const value = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.constantFrom('nginx', 'ghcr.io/org/app:1', 'localhost:5000/x@sha256:' + 'a'.repeat(64), 'reg.example.com/a/b/c', 'https://index.docker.io/v1/', 'docker.io', '%', '../..', 'x'.repeat(1025)),
+    );
+    const query = fc.oneof(
+      value.map((image) => ({ image })),
+      value.map((server) => ({ server })),
+      fc.dictionary(fc.constantFrom('image', 'server', 'tag', '__proto__', 'constructor'), value, { maxKeys: 3 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        const reply = await resolve(project, q as Record<string, string>);
+        expect(reply.status).toBeLessThan(500);
+        if (reply.status === 200) {
+          expect(ids.has(reply.json.credentialId)).toBe(true);
+          if (reply.json.image !== null) expect(reply.json.image === reply.json.registry || reply.json.image.startsWith(`${reply.json.registry}/`)).toBe(true);
+          return;
+        }
+        expect(errorBody.safeParse(reply.json).success).toBe(true);
+        expect(errorCodes[reply.json.error as keyof typeof errorCodes]).toBe(reply.status);
+        expect([400, 404]).toContain(reply.status);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 // Which credential an image or a credential helper's server resolves to: the distribution/reference
 // normalisation and the most-specific-key match, through the real use case with an in-memory reader.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StoredCredential } from '../../functions/core/credential.ts';
 import { NoCredentialError, ValidationError } from '../../functions/core/errors.ts';
@@ -57,6 +58,8 @@ describe('image reference normalisation (distribution/reference)', () => {
     ['-bad.io/app', 'host starting with a hyphen'],
     ['ghcr.io/-org/app', 'component starting with a separator'],
     ['ghcr.io/org app', 'whitespace'],
+    ['0.0_a/app', 'a host with an underscore'],
+    ['my_host:5000/app', 'a host with an underscore and a port'],
     ['a'.repeat(64).replace(/a/g, 'f'), 'a 64-hex image id'],
     [`ghcr.io/${'a/'.repeat(124)}a`, 'a name over 255 characters'],
     [`reg.io/app:${'t'.repeat(129)}`, 'a tag over 128 characters'],
@@ -191,5 +194,36 @@ describe('the lookup and the answer', () => {
     } catch (error) {
       expect((error as ValidationError).issues.map((i) => i.path)).toEqual([field]);
     }
+  });
+});
+
+describe('normalisation properties (fast-check)', () => {
+  const referenceLike = fc.oneof(
+    fc.string({ maxLength: 300 }),
+    fc.string({ unit: 'grapheme', maxLength: 60 }),
+    fc
+      .tuple(
+        fc.constantFrom('', 'ghcr.io/', 'Docker.IO/', 'index.docker.io/', 'localhost:5000/', '[::1]:5000/', 'MyHost/', 'a.b:1/'),
+        fc.array(fc.stringMatching(/^[a-z0-9]+([._-][a-z0-9]+)*$/), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom('', ':1.25', ':latest', `@${digest}`, `:v1@${digest}`, ':', '@'),
+      )
+      .map(([host, path, suffix]) => `${host}${path.join('/')}${suffix}`),
+  );
+
+  // A host marked only by uppercase (MyHost/app) is lowercased for matching, so it is the one case
+  // whose normalised form reads as a Docker Hub path again.
+  it('never throws; a normalised image is lowercase, at most 255 characters, and normalises to itself', () => {
+    fc.assert(
+      fc.property(referenceLike, (input) => {
+        const parsed = normaliseImage(input);
+        if (!parsed.ok) return;
+        const host = parsed.image.split('/')[0]!;
+        expect(parsed.image).toBe(parsed.image.toLowerCase());
+        expect(parsed.image.length).toBeLessThanOrEqual(255);
+        if (/[.:]/.test(host) || host === 'localhost') expect(normaliseImage(parsed.image)).toEqual(parsed);
+        expect(candidateRegistries(parsed.image).at(-1)).toBe(host);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
