@@ -5,10 +5,13 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { envNames } from '../functions/contract/config.ts';
+import { eventDefaults } from '../functions/contract/events.ts';
 import { routeList } from '../functions/contract/routes.ts';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer, type BoundRoute } from './http-server.ts';
+import { NdjsonFileEventSink } from './event-file.ts';
 import { LocalKeyStore, startKmsServer } from './kms-server.ts';
+import { startStreamPublisher } from './stream-publisher.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const localDefaults = {
@@ -33,6 +36,8 @@ export interface LocalStackInfo {
   readonly tableName: string;
   readonly keyId: string;
   readonly region: string;
+  /** Where the stream publisher appends the events (`regcred events tail` reads it). */
+  readonly eventsFile: string;
 }
 
 export interface LocalStack extends LocalStackInfo {
@@ -109,6 +114,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamo = await startDynamoDbLocal(join(home, 'dynamodb'), dynamoPort);
     cleanup.push(() => dynamo.stop());
     await ensureTable(dynamo.endpoint, localDefaults.tableName);
+    const eventsFile = join(home, eventDefaults.localFile);
+    const publisher = await startStreamPublisher({
+      endpoint: dynamo.endpoint,
+      tableName: localDefaults.tableName,
+      sink: new NdjsonFileEventSink(eventsFile),
+      checkpointFile: join(home, 'events.checkpoint.json'),
+    });
+    cleanup.push(() => publisher.stop());
 
     const info: LocalStackInfo = {
       pid: process.pid,
@@ -118,6 +131,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName: localDefaults.tableName,
       keyId: localDefaults.keyAlias,
       region: localDefaults.region,
+      eventsFile,
     };
     writeFileSync(lockFile(home), JSON.stringify(info, null, 2), { mode: 0o600 });
     return {

@@ -6,10 +6,11 @@
 // is searched for in the server log, every file's captured output and that capture, and a hit
 // fails the run (a throwing teardown makes `vitest run` exit non-zero).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { eventDefaults } from '../../functions/contract/events.ts';
 import type { LocalStackInfo } from '../../local/stack.ts';
 import { describeHit, findSecrets } from './secret-search.ts';
 
@@ -71,12 +72,17 @@ function auditRun(dir: string): void {
   }
   const haystacks: Record<string, string> = {
     'npm start server log': readFileSync(join(dir, 'server.log'), 'utf8'),
+    'events.ndjson (every event npm start published)': readIfPresent(join(dir, eventDefaults.localFile)),
     'test workers\' captured output': files.filter((f) => f.endsWith('.output.log')).map((f) => readFileSync(join(audit, f), 'utf8')).join('\n'),
     'output of the whole vitest run': printed.join(''),
   };
   const leaks = Object.entries(haystacks).flatMap(([where, text]) => findSecrets(text, secrets).map((hit) => describeHit(hit, where)));
   if (leaks.length > 0) throw new Error(`secrets audit of the whole run failed:\n${leaks.join('\n')}`);
   process.stdout.write(`secrets audit: ${secrets.size} passwords, none in ${Object.keys(haystacks).join(', ')}\n`);
+}
+
+function readIfPresent(file: string): string {
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
 async function waitForReady(dir: string, log: string, proc: ChildProcess): Promise<LocalStackInfo> {
