@@ -89,5 +89,5 @@ export interface SecretSource {
 
 /** Asks for a registry check of each credential, to be run elsewhere (the re-verify fan-out). */
 export interface VerifyRequests {
-  enqueue(credentials: readonly { project: string; id: string }[]): Promise<void>;
+  enqueue(credentials: readonly { readonly project: string; readonly id: string }[]): Promise<void>;
 }
