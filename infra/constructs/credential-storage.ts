@@ -1,8 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key, type Alias } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { tableKeys } from '../../functions/contract/table.ts';
+import { tableKeys, tableStreamView } from '../../functions/contract/table.ts';
 
 export interface CredentialStorageProps {
   /** KMS alias for the password key, e.g. `alias/regcred`. */
@@ -23,6 +23,8 @@ export class CredentialStorage extends Construct {
       partitionKey: { name: tableKeys.partition, type: AttributeType.STRING },
       sortKey: { name: tableKeys.sort, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
+      // Every change is published as an event from this stream (constructs/credential-events.ts).
+      stream: StreamViewType[tableStreamView],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
