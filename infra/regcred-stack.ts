@@ -6,6 +6,7 @@ import { CredentialProvider } from './constructs/credential-provider.ts';
 import { CredentialStorage } from './constructs/credential-storage.ts';
 import { CredentialsApi } from './constructs/credentials-api.ts';
 import { Reverification } from './constructs/reverification.ts';
+import { defaultProviderExportName } from './registry-credential.ts';
 
 export interface RegcredStackProps extends StackProps {
   /** @default 'alias/regcred' */
@@ -51,7 +52,7 @@ export class RegcredStack extends Stack {
     new CfnOutput(this, 'CredentialProviderServiceToken', {
       value: this.credentialProvider.serviceToken,
       description: 'serviceToken for RegistryCredential (infra/registry-credential.ts) in other stacks',
-      exportName: props.providerExportName ?? 'regcred-credential-provider',
+      exportName: props.providerExportName ?? defaultProviderExportName,
     });
   }
 }

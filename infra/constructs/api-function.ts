@@ -37,6 +37,8 @@ export interface RegcredFunctionProps {
   readonly environment: Record<string, string>;
   /** Where Lambda keeps failed asynchronous invocations (functions invoked asynchronously only). */
   readonly deadLetterQueue?: IQueue;
+  /** Another action the function needs on Resource * (the service has no resource-level permission for it), and why. */
+  readonly alsoOnAnyResource?: { readonly action: string; readonly why: string };
 }
 
 /**
@@ -89,10 +91,10 @@ export class RegcredFunction extends Construct {
         forceDockerBundling: false,
       },
     });
+    const also = props.alsoOnAnyResource;
     Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) use Resource *: X-Ray has no resource-level permissions. Tests pin every statement of this policy.',
+      reason: `Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) use Resource *: X-Ray has no resource-level permissions${also ? `; and ${also.action}: ${also.why}` : ''}. Tests pin every statement of this policy.`,
     });
   }
 

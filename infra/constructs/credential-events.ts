@@ -43,6 +43,7 @@ export class CredentialEvents extends Construct {
     this.publisher = new RegcredFunction(this, 'Publisher', {
       spec: { name: 'publish-events', entry: 'functions/publish-events.ts', description: 'regcred: table stream -> EventBridge', timeoutSeconds: 30 },
       environment: { [eventEnvNames.busName]: this.bus.eventBusName, [eventEnvNames.source]: this.source },
+      alsoOnAnyResource: { action: 'dynamodb:ListStreams', why: 'added by the DynamoDB event source, ListStreams has no resource-level permissions' },
     });
     this.publisher.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }));
     this.publisher.function.addEventSource(

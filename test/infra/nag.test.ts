@@ -88,6 +88,13 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
       const starred = (doc.Statement as { Action: string[]; Resource: unknown }[]).filter((s) => s.Resource === '*');
       expect(starred.map((s) => s.Action)).toEqual([['xray:PutTraceSegments', 'xray:PutTelemetryRecords']]);
     }
+    const workers = [stack.events.publisher, stack.reverification.worker, stack.reverification.enqueuer, stack.credentialProvider.onEvent];
+    const starredOf = workers.map((fn) => {
+      const doc = stack.resolve((fn.role.node.findChild('DefaultPolicy').node.defaultChild as unknown as { policyDocument: unknown }).policyDocument);
+      return (doc.Statement as { Action: string[]; Resource: unknown }[]).filter((s) => s.Resource === '*').map((s) => s.Action);
+    });
+    const xray = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+    expect(starredOf).toEqual([[xray, 'dynamodb:ListStreams'], [xray], [xray], [xray]]);
   });
 
   it('a project grant stays nag-clean: its expected wildcard findings are acknowledged on the grantee only', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { envNames } from '../../functions/contract/config.ts';
 import { routeList } from '../../functions/contract/routes.ts';
 import { tableKeys } from '../../functions/contract/table.ts';
-import { appWithoutBundling, logicalId, resources, synthWithoutBundling, type Resource } from './synth.ts';
+import { appWithoutBundling, logicalId, policiesOf, resources, synthWithoutBundling, type Resource } from './synth.ts';
 
 const { app, stack, template } = synthWithoutBundling();
 const all = resources(template);
@@ -21,11 +21,8 @@ function functionOf(name: string) {
 
 /** Every statement of every IAM policy attached to the route's role, plus the role itself. */
 function roleOf(name: string) {
-  const roleId = logicalId(functionOf(name).fn.role);
-  const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
-    (p.Properties['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
-  );
-  return { role: all[roleId] as Resource, policies, statements: policies.flatMap(([, p]) => p.Properties['PolicyDocument'].Statement) };
+  const { role } = functionOf(name).fn;
+  return { role: all[logicalId(role)] as Resource, ...policiesOf(template, role) };
 }
 
 const actionsOf = (statements: { Action: string | string[] }[]) => statements.flatMap((s) => [s.Action].flat());
