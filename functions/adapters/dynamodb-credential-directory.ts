@@ -11,10 +11,13 @@ const projectPrefix = keyOf.project('');
 export class DynamoDbCredentialDirectory implements CredentialDirectory {
   private readonly db: DynamoDBClient;
   private readonly table: string;
+  /** Items read per Scan call; DynamoDB's own 1 MB page when absent. */
+  private readonly pageSize: number | undefined;
 
-  constructor(db: DynamoDBClient, table: string) {
+  constructor(db: DynamoDBClient, table: string, pageSize?: number) {
     this.db = db;
     this.table = table;
+    this.pageSize = pageSize;
   }
 
   static fromEnv(): DynamoDbCredentialDirectory {
@@ -31,6 +34,7 @@ export class DynamoDbCredentialDirectory implements CredentialDirectory {
           FilterExpression: 'begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':prefix': { S: credentialSortPrefix } },
           ExclusiveStartKey: start,
+          Limit: this.pageSize,
         }),
       );
       yield (page.Items ?? []).map((item) => ({ project: (item['pk']?.S ?? '').slice(projectPrefix.length), id: item['id']?.S ?? '' }));
