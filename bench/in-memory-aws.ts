@@ -26,6 +26,7 @@ export function inMemoryBodies(listSize = 50): Record<string, string> {
     'DynamoDB_20120810.Query': JSON.stringify({ Items: listItems(listSize), Count: listSize, ScannedCount: listSize }),
     'DynamoDB_20120810.GetItem': JSON.stringify({ Item: { registry: s('registry-0.example.com') } }),
     'DynamoDB_20120810.TransactWriteItems': '{}',
+    'DynamoDB_20120810.UpdateItem': JSON.stringify({ Attributes: { ...listItems(1)[0], version: { N: '2' }, updatedAt: s('2026-01-02T00:00:00.000Z') } }),
     'TrentService.Encrypt': JSON.stringify({
       CiphertextBlob: ciphertext,
       KeyId: 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000',

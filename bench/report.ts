@@ -15,10 +15,13 @@ import { round } from './stats.ts';
 import { changes } from './changes.ts';
 import { connections, type ThroughputResult } from './throughput.ts';
 import type { WarmResult } from './warm.ts';
+import { updateWarmSection } from './update-warm.ts';
 
 export interface Results {
   bundles: Bundles;
   warm: Record<Op, WarmResult>;
+  /** The update route's warm overhead (bench/update-warm.ts). */
+  updateWarm: WarmResult;
   calls: CallsResult;
   cold: ColdStartResults;
   throughput: { list: ThroughputResult; add: ThroughputResult };
@@ -59,6 +62,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     coldStartRatioImportAndInvoke: per((op) => round(r.cold.perOp[op].importAndInvoke.ratio, 3)),
     warmP50Ratio: per((op) => round(r.warm[op].p50Ratio, 3)),
     warmP99Us: per((op) => round(r.warm[op].p99Us.regcred, 0)),
+    updateWarmP50Ratio: round(r.updateWarm.p50Ratio, 3),
     listThroughputRatio: round(r.throughput.list.ratio, 3),
     scaleRatio: round(r.scale.ratio, 3),
     listCalls1000: r.scale.listCalls1000,
@@ -73,6 +77,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
       coldStartRatioImportAndInvoke: per((op) => r.cold.perOp[op].importAndInvoke.ratio <= targets.coldStartRatio),
       warmP50Ratio: per((op) => r.warm[op].p50Ratio <= targets.warmP50Ratio),
       warmP99Us: per((op) => r.warm[op].p99Us.regcred < targets.warmP99Us),
+      updateWarmP50Ratio: r.updateWarm.p50Ratio <= targets.warmP50Ratio,
       listThroughputRatio: r.throughput.list.ratio >= targets.listThroughputRatio,
       scaleRatio: r.scale.ratio <= targets.scaleRatio,
       listCalls1000: r.scale.listCalls1000 === r.scale.listCalls1000Expected,
@@ -82,6 +87,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
       bundles: r.bundles,
       cold: r.cold,
       warm: r.warm,
+      updateWarm: r.updateWarm,
       throughput: r.throughput,
       scale: r.scale,
       calls: r.calls,
@@ -236,6 +242,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
         `| ${row.stored.toLocaleString('en')} | ${usd(row.regcred.storage)} | ${usd(row.regcred.requests)} | **${usd(row.regcred.total)}** | ${usd(row.secretsManager.storage)} | ${usd(row.secretsManager.requests)} | **${usd(row.secretsManager.total)}** |`,
     ),
     '',
+    updateWarmSection(r.updateWarm, targets.warmP50Ratio),
   );
   const mdFile = join(repoRoot, 'bench/RESULTS.md');
   writeFileSync(mdFile, `${lines.join('\n')}\n`);

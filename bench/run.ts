@@ -14,6 +14,7 @@ import { measureScale } from './scale.ts';
 import { startInMemoryDynamo } from './scale-db.ts';
 import { startBenchStack } from './stack.ts';
 import { measureThroughput } from './throughput.ts';
+import { measureUpdateWarm } from './update-warm.ts';
 import { measureWarm } from './warm.ts';
 
 const workDir = join(repoRoot, 'bench/.work');
@@ -28,6 +29,7 @@ step('3/7 warm overhead: 10,000 in-process invocations per handler, SDK answered
 // Endpoints that nothing listens on: the in-memory request handler answers before any socket opens.
 Object.assign(process.env, localEnvironment('http://127.0.0.1:9', 'http://127.0.0.1:9'));
 const warm = await measureWarm();
+const updateWarm = await measureUpdateWarm();
 
 step('starting the local stack (DynamoDB Local, local KMS, HTTP server) in its own process');
 const stack = await startBenchStack(workDir);
@@ -66,7 +68,7 @@ try {
   const perRoute = routeCosts(durations, logBytes, functionDefaults.memorySize);
   const cost = { perRoute, monthly: monthlyComparison(perRoute), memoryMb: functionDefaults.memorySize };
 
-  const { json, markdown } = writeReport({ bundles, warm, calls, cold, throughput, scale, cost, seconds: (performance.now() - started) / 1000 });
+  const { json, markdown } = writeReport({ bundles, warm, updateWarm, calls, cold, throughput, scale, cost, seconds: (performance.now() - started) / 1000 });
   step(`done: wrote ${markdown} and ${json}`);
 } finally {
   await stack.stop();

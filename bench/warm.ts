@@ -14,7 +14,7 @@ import { addBody, apiEvent, lambdaContext } from './events.ts';
 import { InMemoryRequestHandler } from './in-memory-aws.ts';
 import { percentile, spread, withStdoutSink, type Spread } from './stats.ts';
 
-type Invoke = () => Promise<{ statusCode?: number }>;
+export type Invoke = () => Promise<{ statusCode?: number }>;
 
 export interface WarmResult {
   readonly invocations: number;
@@ -78,41 +78,48 @@ async function time(invoke: Invoke, count: number, status: number, into: number[
 
 export async function measureWarm(invocations = 10_000, rounds = 10): Promise<Record<Op, WarmResult>> {
   const results = {} as Record<Op, WarmResult>;
-  for (const op of ops) {
-    const { regcred, baseline } = invokers(op);
-    const perRound = Math.ceil(invocations / rounds);
-    const all = { regcred: [] as number[], baseline: [] as number[] };
-    const roundRatios: number[] = [];
-    const sink = await withStdoutSink(async () => {
-      await time(regcred, 500, expected[op], []);
-      await time(baseline, 500, expected[op], []);
-      for (let round = 0; round < rounds; round++) {
-        const r: number[] = [];
-        const b: number[] = [];
-        // Alternate which side goes first so drift on a noisy machine hits both equally.
-        if (round % 2) {
-          await time(baseline, perRound, expected[op], b);
-          await time(regcred, perRound, expected[op], r);
-        } else {
-          await time(regcred, perRound, expected[op], r);
-          await time(baseline, perRound, expected[op], b);
-        }
-        roundRatios.push(percentile(r, 50) / percentile(b, 50));
-        all.regcred.push(...r);
-        all.baseline.push(...b);
-      }
-    });
-    const regcredCalls = 500 + perRound * rounds;
-    const p50 = { regcred: percentile(all.regcred, 50), baseline: percentile(all.baseline, 50) };
-    results[op] = {
-      invocations: all.regcred.length,
-      p50Us: p50,
-      p99Us: { regcred: percentile(all.regcred, 99), baseline: percentile(all.baseline, 99) },
-      p50RatioRounds: spread(roundRatios),
-      p50Ratio: p50.regcred / p50.baseline,
-      logBytesPerRequest: sink.bytes / regcredCalls,
-      logLinesPerRequest: sink.lines / regcredCalls,
-    };
-  }
+  for (const op of ops) results[op] = await measurePair(invokers(op), expected[op], invocations, rounds);
   return results;
+}
+
+/** One handler against its baseline: warm-up, then rounds alternating which side goes first. */
+export async function measurePair(
+  { regcred, baseline }: { regcred: Invoke; baseline: Invoke },
+  status: number,
+  invocations = 10_000,
+  rounds = 10,
+): Promise<WarmResult> {
+  const perRound = Math.ceil(invocations / rounds);
+  const all = { regcred: [] as number[], baseline: [] as number[] };
+  const roundRatios: number[] = [];
+  const sink = await withStdoutSink(async () => {
+    await time(regcred, 500, status, []);
+    await time(baseline, 500, status, []);
+    for (let round = 0; round < rounds; round++) {
+      const r: number[] = [];
+      const b: number[] = [];
+      // Alternate which side goes first so drift on a noisy machine hits both equally.
+      if (round % 2) {
+        await time(baseline, perRound, status, b);
+        await time(regcred, perRound, status, r);
+      } else {
+        await time(regcred, perRound, status, r);
+        await time(baseline, perRound, status, b);
+      }
+      roundRatios.push(percentile(r, 50) / percentile(b, 50));
+      all.regcred.push(...r);
+      all.baseline.push(...b);
+    }
+  });
+  const regcredCalls = 500 + perRound * rounds;
+  const p50 = { regcred: percentile(all.regcred, 50), baseline: percentile(all.baseline, 50) };
+  return {
+    invocations: all.regcred.length,
+    p50Us: p50,
+    p99Us: { regcred: percentile(all.regcred, 99), baseline: percentile(all.baseline, 99) },
+    p50RatioRounds: spread(roundRatios),
+    p50Ratio: p50.regcred / p50.baseline,
+    logBytesPerRequest: sink.bytes / regcredCalls,
+    logLinesPerRequest: sink.lines / regcredCalls,
+  };
 }

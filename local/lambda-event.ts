@@ -64,8 +64,8 @@ function iamAuthorizer(userArn: string) {
   return { iam: { accessKey: 'AKIALOCAL', accountId, callerId: 'AIDALOCAL', principalOrgId: null, userArn, userId: 'AIDALOCAL' } };
 }
 
-/** The context of one invocation of the route's function, with Lambda's 10 s budget by default. */
-export function lambdaContext(route: Route, requestId: string, timeoutMs = 10_000): Context {
+/** The context of one invocation of the route's function, with its Lambda timeout (10 s unless the route sets one). */
+export function lambdaContext(route: Route, requestId: string, timeoutMs = (route.timeoutSeconds ?? 10) * 1000): Context {
   const deadline = Date.now() + timeoutMs;
   const name = `regcred-${route.name}`;
   return {

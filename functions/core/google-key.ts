@@ -16,7 +16,12 @@ export function googleKeyProblem(username: string | null, password: string): str
   return undefined;
 }
 
+// Most passwords are tokens: tell them from JSON without a JSON.parse that throws (slow, and run on
+// every password-only update, which checks both key usernames).
+const mayBeJson = /^\s*(?:[[{"\d-]|(?:true|false|null)\s*$)/;
+
 function serviceAccountKeyProblem(text: string, suffix = ''): string | undefined {
+  if (!mayBeJson.test(text)) return `must be a Google service-account key JSON${suffix}, but it is not valid JSON`;
   let key: unknown;
   try {
     key = JSON.parse(text);

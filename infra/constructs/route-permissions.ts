@@ -23,14 +23,14 @@ export function routePermissions(route: Route['name'], table: ITable, key: IKey)
       return [
         // Two conditional Puts in one transaction; GetItem reads the registry guard on a conflict.
         new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
-        encrypt(key),
+        onKey('kms:Encrypt', key),
       ];
     case 'update-credential':
       // One conditional UpdateItem; a new password is encrypted first. Never Decrypt.
-      return [new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }), encrypt(key)];
+      return [new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }), onKey('kms:Encrypt', key)];
     case 'verify-credential':
       // UpdateItem claims the check (returning the item) and records its result; Decrypt for the login.
-      return [new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }), decrypt(key)];
+      return [new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }), onKey('kms:Decrypt', key)];
     case 'list-credentials':
       return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] })];
     case 'delete-credential':
@@ -40,17 +40,14 @@ export function routePermissions(route: Route['name'], table: ITable, key: IKey)
       // BatchGetItem reads the candidate registry guards, GetItem the matching credential.
       return [
         new PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
-        decrypt(key),
+        onKey('kms:Decrypt', key),
       ];
     case 'get-dockerconfigjson':
-      return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] }), decrypt(key)];
+      return [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] }), onKey('kms:Decrypt', key)];
   }
 }
 
-function encrypt(key: IKey): PolicyStatement {
-  return new PolicyStatement({ actions: ['kms:Encrypt'], resources: [key.keyArn], conditions: encryptionContextConditions });
-}
-
-function decrypt(key: IKey): PolicyStatement {
-  return new PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn], conditions: encryptionContextConditions });
+/** One KMS action on the key, only with both encryption-context keys. */
+function onKey(action: 'kms:Encrypt' | 'kms:Decrypt', key: IKey): PolicyStatement {
+  return new PolicyStatement({ actions: [action], resources: [key.keyArn], conditions: encryptionContextConditions });
 }

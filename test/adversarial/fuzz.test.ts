@@ -9,7 +9,7 @@
 //   3. no response (body or headers) contains a submitted password, in any of its forms, nor the
 //      marker every generated password starts with (so another request's password is caught too);
 // and once at the end, for every project a request reached:
-//   4. list returns exactly what the accepted requests (201 adds, 204 deletes) left there, so a
+//   4. list returns exactly what the accepted requests (201 adds, 200 updates, 204 deletes) left there, so a
 //      rejected request never changed what list returns.
 // REGCRED_FUZZ_RUNS sets the requests per route (default 2000); REGCRED_FUZZ_SEED replays a run.
 import { Agent, request as httpRequest } from 'node:http';
@@ -39,7 +39,7 @@ const projects = [uniqueProject('fuzz'), uniqueProject('fuzz'), uniqueProject('f
 type Credential = { id: string; server: string; registry: string; username: string | null; email: string | null; createdAt: string };
 const model = new Map<string, Map<string, Credential>>();
 const modelOf = (project: string) => model.get(project) ?? model.set(project, new Map()).get(project)!;
-const counts = { add: 0, list: 0, delete: 0 };
+const counts = { add: 0, list: 0, delete: 0, update: 0 };
 const statuses: Record<string, number> = {};
 
 // ---------------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ const methodFor = (right: Method) =>
   fc.oneof({ weight: 12, arbitrary: fc.constant(right) }, { weight: 2, arbitrary: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'FOO', 'get') });
 
 interface RequestRecipe {
-  readonly route: 'add' | 'list' | 'delete';
+  readonly route: 'add' | 'list' | 'delete' | 'update';
   readonly method: Method;
   readonly project: string;
   readonly id?: IdRecipe;
@@ -256,6 +256,14 @@ const validAddBody: fc.Arbitrary<BodyRecipe> = fc.record({
   extra: fc.constant(undefined),
   protoText: fc.constant(false),
 });
+const validUpdateBody: fc.Arbitrary<BodyRecipe> = fc.record({
+  kind: fc.constant('object' as const),
+  fields: fc.record({ username: fc.constantFrom('me', 'robot$ci', 'ünïcödé', null), email: fc.constantFrom('me@example.com', null) }, { requiredKeys: [] }),
+  password: fc.record({ tail: fc.string({ maxLength: 40 }), wrap: fc.constant('plain' as const) }),
+  extra: fc.constant(undefined),
+  protoText: fc.constant(false),
+});
+const knownId = fc.oneof({ weight: 4, arbitrary: fc.record({ known: fc.nat(), other: fc.boolean() }) }, { weight: 1, arbitrary: fc.uuid().map((literal) => ({ literal })) });
 const nearValid = {
   add: fc.record({
     route: fc.constant('add' as const), method: fc.constant('POST'), project: fuzzProject, query: fc.constant([] as Array<[string, string]>),
@@ -268,8 +276,12 @@ const nearValid = {
   }),
   delete: fc.record({
     route: fc.constant('delete' as const), method: fc.constant('DELETE'), project: fuzzProject,
-    id: fc.oneof({ weight: 4, arbitrary: fc.record({ known: fc.nat(), other: fc.boolean() }) }, { weight: 1, arbitrary: fc.uuid().map((literal) => ({ literal })) }),
+    id: knownId,
     query: fc.constant([] as Array<[string, string]>), contentType: fc.constant(undefined), body: fc.constant({ kind: 'none' as const }),
+  }),
+  update: fc.record({
+    route: fc.constant('update' as const), method: fc.constant('PATCH'), project: fuzzProject, id: knownId,
+    query: fc.constant([] as Array<[string, string]>), contentType: fc.constant('application/json'), body: validUpdateBody,
   }),
 };
 const hostile = {
@@ -278,11 +290,15 @@ const hostile = {
   delete: fc.record({
     route: fc.constant('delete' as const), method: methodFor('DELETE'), project: projectSegment, id: idSegment, query, contentType, body: stray,
   }),
+  update: fc.record({
+    route: fc.constant('update' as const), method: methodFor('PATCH'), project: projectSegment, id: idSegment, query, contentType, body: addBody,
+  }),
 };
 const recipes = {
   add: fc.oneof({ weight: 1, arbitrary: nearValid.add }, { weight: 3, arbitrary: hostile.add }),
   list: fc.oneof({ weight: 1, arbitrary: nearValid.list }, { weight: 3, arbitrary: hostile.list }),
   delete: fc.oneof({ weight: 1, arbitrary: nearValid.delete }, { weight: 3, arbitrary: hostile.delete }),
+  update: fc.oneof({ weight: 1, arbitrary: nearValid.update }, { weight: 3, arbitrary: hostile.update }),
 } satisfies Record<string, fc.Arbitrary<RequestRecipe>>;
 
 // ---------------------------------------------------------------------------------------------
@@ -472,7 +488,7 @@ describe('fuzzing every route over HTTP', () => {
     for (const [project, items] of before) expect(items.map((i) => i.id).sort()).toEqual([...modelOf(project).keys()].sort());
 
     const started = performance.now();
-    await Promise.all([fuzzRoute('add', seed), fuzzRoute('list', seed + 1), fuzzRoute('delete', seed + 2)]);
+    await Promise.all([fuzzRoute('add', seed), fuzzRoute('list', seed + 1), fuzzRoute('delete', seed + 2), fuzzRoute('update', seed + 3)]);
     const seconds = (performance.now() - started) / 1000;
 
     // 4. Every project any request reached lists exactly what the accepted requests left there.
@@ -481,7 +497,7 @@ describe('fuzzing every route over HTTP', () => {
       expect(listed.map((i) => i.id).sort(), project).toEqual([...expected.keys()].sort());
       for (const item of listed) expect(item, project).toEqual(expected.get(item.id));
     }
-    const total = counts.add + counts.list + counts.delete;
+    const total = counts.add + counts.list + counts.delete + counts.update;
     console.log(
       `fuzz: ${JSON.stringify(counts)} requests in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s, ${inFlight} in flight), ` +
         `statuses ${JSON.stringify(statuses)}, ${passwordCount} passwords, projects reached ${model.size}`,
@@ -489,6 +505,7 @@ describe('fuzzing every route over HTTP', () => {
     expect(counts.add).toBeGreaterThanOrEqual(perRoute);
     expect(counts.list).toBeGreaterThanOrEqual(perRoute);
     expect(counts.delete).toBeGreaterThanOrEqual(perRoute);
+    expect(counts.update).toBeGreaterThanOrEqual(perRoute);
     // The mix reached the interesting outcomes, not only 400s (too few requests might not).
     const outcomes = perRoute >= 500 ? [200, 201, 204, 400, 404, 405, 409, 413] : [200, 400];
     for (const status of outcomes) expect(statuses[status] ?? 0, `status ${status}`).toBeGreaterThan(0);

@@ -136,3 +136,31 @@ describe('update in place', () => {
     expect((await update(project, created.id, { username: 'oauth2accesstoken', password: trackSecret('ya29.upd-token') })).status).toBe(200);
   });
 });
+
+describe('dependency failures', () => {
+  it('update: KMS unreachable is a 503 and the stored login and version stay', async () => {
+    const project = uniqueProject('upd');
+    const password = trackSecret(`upd-kms-down-old-${crypto.randomUUID()}`);
+    const { json: created } = await add(project, { server: 'kmsdown.example.com', password });
+    const broken = await loadHandlers({ AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:9' });
+    const reply = await invoke(broken.update, routes.updateCredential, {
+      pathParameters: { project, id: created.id },
+      body: { password: trackSecret(`upd-kms-down-new-${crypto.randomUUID()}`) },
+    });
+    h = await loadHandlers();
+    expect(reply.status).toBe(503);
+    expect(reply.json.error).toBe('Unavailable');
+    expect(await storedPassword(project, created.id)).toBe(password);
+    expect((await list(project)).json.items).toEqual([created]);
+  });
+
+  it('verify: KMS unreachable is a 503 and no status is stored', async () => {
+    const project = uniqueProject('upd');
+    const { json: created } = await add(project, { server: '127.0.0.1:9', password: trackSecret('verify-kms-down-password') });
+    const broken = await loadHandlers({ AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:9' });
+    const reply = await invoke(broken.verify, routes.verifyCredential, { pathParameters: { project, id: created.id } });
+    h = await loadHandlers();
+    expect(reply.status).toBe(503);
+    expect((await list(project)).json.items[0]).toMatchObject({ status: null, checkedAt: null });
+  });
+});
