@@ -1,10 +1,10 @@
 // Lambda entry (composition root): the schedule's target; enqueues a check of every credential.
-import { DynamoDbCredentialDirectory } from './adapters/dynamodb-credential-directory.ts';
+import { DynamoDbCredentialReader } from './adapters/dynamodb-credential-reader.ts';
 import { SqsVerifyRequests } from './adapters/sqs-verify-requests.ts';
 import { enqueueReverification } from './core/reverify.ts';
 import { logger } from './http/logger.ts';
 
-const deps = { directory: DynamoDbCredentialDirectory.fromEnv(), requests: SqsVerifyRequests.fromEnv() };
+const deps = { directory: DynamoDbCredentialReader.fromEnv(), requests: SqsVerifyRequests.fromEnv() };
 
 export const handler = async (): Promise<{ enqueued: number }> => {
   const enqueued = await enqueueReverification(deps);

@@ -12,13 +12,13 @@ export interface CredentialRef {
 
 /** Every credential of the table, a page at a time (one paginated read, not one per project). */
 export interface CredentialDirectory {
-  pages(): AsyncIterable<readonly CredentialRef[]>;
+  everyCredential(): AsyncIterable<readonly CredentialRef[]>;
 }
 
 /** Asks for a check of every credential; returns how many were enqueued. */
 export async function enqueueReverification(deps: { directory: CredentialDirectory; requests: VerifyRequests }): Promise<number> {
   let count = 0;
-  for await (const page of deps.directory.pages()) {
+  for await (const page of deps.directory.everyCredential()) {
     if (page.length === 0) continue;
     await deps.requests.enqueue(page);
     count += page.length;
