@@ -241,12 +241,14 @@ Example:
     });
 
   const events = program.command('events').description('credential change events of the local stack (`npm start`)');
+  events.addHelpText('after', '\nExample:\n  $ regcred events tail -f');
   events
     .command('tail')
     .description('print the events `npm start` published (REGCRED_HOME/events.ndjson); deployed stacks publish to EventBridge')
     .option('-f, --follow', 'keep printing events as they arrive (Ctrl-C to stop)')
     .option('--home <dir>', 'the local stack\'s data directory (env REGCRED_HOME, default ./.regcred)')
     .addOption(outputOption())
+    .addHelpText('after', '\nExample:\n  $ regcred events tail -f --home .regcred\n  $ regcred events tail -o json | jq .detail.data')
     .action(async (options: { follow?: boolean; home?: string; output: 'text' | 'json' }) => {
       await tailEvents(io, { home: options.home ?? defaultHome(), follow: options.follow ?? false, output: options.output });
     });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { routes } from '../../functions/contract/routes.ts';
 import { tailEvents } from '../../cli/events.ts';
+import { run } from '../../cli/program.ts';
 import type { DeliveredEvent } from '../../local/event-file.ts';
 import { invoke, loadHandlers, uniqueProject, type Handlers } from '../support/handlers.ts';
 import { startRegistry, type TestRegistry } from '../support/registry.ts';
@@ -132,9 +133,13 @@ describe('events out (npm start: DynamoDB Local stream -> events.ndjson)', () =>
     expect(out.join('')).toMatch(new RegExp(`^\\S+Z  Credential Added  ${project}/${id}  localhost:3  tail$`, 'm'));
 
     const json: string[] = [];
-    await tailEvents({ ...io, out: (t) => void json.push(t) }, { home: inject('localStack').home, follow: false, output: 'json' });
+    expect(await run(['events', 'tail', '--home', inject('localStack').home, '-o', 'json'], { ...io, out: (t) => void json.push(t) })).toBe(0);
     const mine = json.join('').split('\n').filter((l) => l.includes(id));
     expect(mine.map((l) => JSON.parse(l)['detail-type'])).toEqual(['Credential Added']);
     await ok(invoke(h.delete, routes.deleteCredential, { pathParameters: { project, id } }), 204);
+
+    const errors: string[] = [];
+    expect(await run(['events', 'tail', '--home', '/nonexistent-regcred-home'], { ...io, err: (t) => void errors.push(t) })).toBe(2);
+    expect(errors.join('')).toMatch(/No events yet: \/nonexistent-regcred-home\/events\.ndjson does not exist/);
   });
 });
