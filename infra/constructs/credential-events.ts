@@ -24,6 +24,10 @@ export const publisherStream = {
   maxRecordAge: Duration.hours(6),
 } as const;
 
+// A batch of 100 changes is 10 PutEvents calls, each tried up to 3 times and each call bounded by
+// the SDK timeouts (adapters/aws-clients.ts, ~4 s): a hung EventBridge ends in errors, not a timeout.
+const publisherTimeoutSeconds = 150;
+
 /**
  * Events out: a custom bus and the publisher that reads the table's stream (never the API handlers:
  * no dual writes), with partial batch failures, bisection, bounded retries and a dead-letter queue.
@@ -41,7 +45,7 @@ export class CredentialEvents extends Construct {
     this.bus = new EventBus(this, 'Bus', { description: 'regcred: credential change events' });
     this.deadLetters = new DeadLetterQueue(this, 'PublisherDeadLetters', { holds: 'table changes whose events could not be published' });
     this.publisher = new RegcredFunction(this, 'Publisher', {
-      spec: { name: 'publish-events', entry: 'functions/publish-events.ts', description: 'regcred: table stream -> EventBridge', timeoutSeconds: 30 },
+      spec: { name: 'publish-events', entry: 'functions/publish-events.ts', description: 'regcred: table stream -> EventBridge', timeoutSeconds: publisherTimeoutSeconds },
       environment: { [eventEnvNames.busName]: this.bus.eventBusName, [eventEnvNames.source]: this.source },
       alsoOnAnyResource: { action: 'dynamodb:ListStreams', why: 'added by the DynamoDB event source, ListStreams has no resource-level permissions' },
     });

@@ -15,6 +15,7 @@ import { routes } from '../../functions/contract/routes.ts';
 import { enqueueReverification, type CredentialRef } from '../../functions/core/reverify.ts';
 import { verifyQueuedHandler } from '../../functions/workers/verify-queued.ts';
 import { invoke, loadHandlers, uniqueProject, type Handlers } from '../support/handlers.ts';
+import { waitForEvents } from '../support/events.ts';
 import { freePort } from '../support/registry.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 
@@ -67,6 +68,12 @@ describe('re-verification', () => {
     expect(await handler(sqsEvent([request(unreachable), request(deleted), 'not json', '{"project":"UPPER","id":"x"}']))).toEqual({ batchItemFailures: [] });
     const listed = await invoke(h.list, routes.listCredentials, { pathParameters: { project } });
     expect(listed.json.items).toEqual([expect.objectContaining({ id: unreachable, status: 'unreachable', checkedAt: expect.any(String) })]);
+    // The stored result reaches the bus through the stream (here npm start's publisher).
+    const events = await waitForEvents(project, 4);
+    expect(events.filter((e) => e.detail.data.credentialId === unreachable).map((e) => [e['detail-type'], e.detail.data.status])).toEqual([
+      ['Credential Added', undefined],
+      ['Credential Verification Failed', 'unreachable'],
+    ]);
     // Checked a moment ago: rate-limited, which counts as done rather than a retry.
     expect(await handler(sqsEvent([request(unreachable)]))).toEqual({ batchItemFailures: [] });
   });

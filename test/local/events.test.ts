@@ -2,13 +2,12 @@
 // npm start's stream publisher reads the table's stream and appends the events to
 // <home>/events.ndjson, and `regcred events tail` prints them. A real registry (docker-registry on
 // 127.0.0.1) makes verify pass and fail.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { routes } from '../../functions/contract/routes.ts';
 import { tailEvents } from '../../cli/events.ts';
 import { run } from '../../cli/program.ts';
-import type { DeliveredEvent } from '../../local/event-file.ts';
+import { waitForEvents } from '../support/events.ts';
 import { invoke, loadHandlers, uniqueProject, type Handlers } from '../support/handlers.ts';
 import { startRegistry, type TestRegistry } from '../support/registry.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
@@ -25,29 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.stop();
 });
-
-const eventsFile = () => inject('localStack').eventsFile;
-const eventsOf = (project: string): DeliveredEvent[] =>
-  readFileSync(eventsFile(), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as DeliveredEvent)
-    .filter((e) => e.detail.data.project === project);
-
-async function waitForEvents(project: string, count: number): Promise<DeliveredEvent[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const events = (() => {
-      try {
-        return eventsOf(project);
-      } catch {
-        return [];
-      }
-    })();
-    if (events.length >= count || Date.now() > deadline) return events;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const ok = async (reply: Promise<{ status: number; json: any; text: string }>, status: number) => {
   const r = await reply;
