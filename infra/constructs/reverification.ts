@@ -25,12 +25,13 @@ export interface ReverificationProps {
 
 /** The verify worker's queue settings: exported so tests pin the same numbers. */
 export const verifyQueueSettings = {
-  /** A check takes up to ~20 s (routes.ts); the message stays invisible for a whole worker run. */
-  visibilityTimeout: Duration.minutes(3),
+  /** Six times the worker's timeout, as Lambda advises for SQS sources (room for its retries). */
+  visibilityTimeout: Duration.minutes(6),
   maxReceiveCount: 3,
   batchSize: 10,
   /** At most this many worker invocations at once, each checking up to 4 registries at a time. */
   maxConcurrency: 2,
+  /** 10 messages, 4 checks at a time, each up to ~20 s (claim, Decrypt, registry, record: routes.ts). */
   workerTimeoutSeconds: 60,
 } as const;
 
