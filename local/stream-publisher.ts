@@ -81,8 +81,12 @@ export async function startStreamPublisher(options: StreamPublisherOptions): Pro
           checkpoints[shardId] = last;
           writeFileSync(options.checkpointFile, JSON.stringify(checkpoints), { mode: 0o600 });
         }
-        if (out.NextShardIterator) iterators.set(shardId, out.NextShardIterator);
-        else (iterators.delete(shardId), finished.add(shardId));
+        if (out.NextShardIterator) {
+          iterators.set(shardId, out.NextShardIterator);
+        } else {
+          iterators.delete(shardId);
+          finished.add(shardId);
+        }
       }
       if (Date.now() - lastDiscovery > rediscoverMs) {
         await discover(false);
