@@ -7,6 +7,7 @@ import { credentialId, type AddCredentialRequest } from '../functions/contract/s
 import { ApiError, isNoCredential, type RegcredClient } from './client.ts';
 import { checkSetting, configPath, defaultEndpoint, parseConfigKey, readConfig, UsageError, writeConfig } from './config.ts';
 import { connect as connectWith, describeError, Failure } from './connect.ts';
+import { defaultHome, tailEvents } from './events.ts';
 import { processIo, type Io } from './io.ts';
 import { defaultSecretName, pullSecret, pullSecretYaml } from './pull-secret.ts';
 import { packageVersion } from './version.ts';
@@ -240,6 +241,19 @@ Example:
     .action(async (_options: unknown, command: Command) => {
       const { client, project } = await connect(command);
       io.out(`${terminalJson(await client.dockerConfigJson(project))}\n`);
+    });
+
+  const events = program.command('events').description('credential change events of the local stack (`npm start`)');
+  events.addHelpText('after', '\nExample:\n  $ regcred events tail -f');
+  events
+    .command('tail')
+    .description('print the events `npm start` published (REGCRED_HOME/events.ndjson); deployed stacks publish to EventBridge')
+    .option('-f, --follow', 'keep printing events as they arrive (Ctrl-C to stop)')
+    .option('--home <dir>', 'the local stack\'s data directory (env REGCRED_HOME, default ./.regcred)')
+    .addOption(outputOption())
+    .addHelpText('after', '\nExample:\n  $ regcred events tail -f --home .regcred\n  $ regcred events tail -o json | jq .detail.data')
+    .action(async (options: { follow?: boolean; home?: string; output: 'text' | 'json' }) => {
+      await tailEvents(io, { home: options.home ?? defaultHome(), follow: options.follow ?? false, output: options.output });
     });
 
   const config = program.command('config').description(`read and write the config file (${configPath()})`);

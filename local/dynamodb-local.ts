@@ -13,8 +13,9 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceNotFoundException,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
-import { tableKeys } from '../functions/contract/table.ts';
+import { tableKeys, tableStreamView } from '../functions/contract/table.ts';
 
 export const loopbackHost = '127.0.0.1';
 export const launcherDir = join(dirname(fileURLToPath(import.meta.url)), 'java');
@@ -111,7 +112,9 @@ export async function startDynamoDbLocal(dataDir: string, port: number): Promise
   };
 }
 
-/** Creates a table with the production key schema (the CDK stack's, on demand). */
+const streamSpecification = { StreamEnabled: true, StreamViewType: tableStreamView };
+
+/** Creates a table with the production key schema and stream (the CDK stack's, on demand). */
 export async function createCredentialsTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
@@ -125,15 +128,22 @@ export async function createCredentialsTable(client: DynamoDBClient, tableName: 
         { AttributeName: tableKeys.partition, KeyType: 'HASH' },
         { AttributeName: tableKeys.sort, KeyType: 'RANGE' },
       ],
+      StreamSpecification: streamSpecification,
     }),
   );
 }
 
-/** Creates the credentials table with the production key schema if it does not exist yet. */
+/**
+ * Creates the credentials table with the production key schema if it does not exist yet, and turns
+ * on its stream if a data directory from before events has none.
+ */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = localClient(endpoint);
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!Table?.StreamSpecification?.StreamEnabled) {
+      await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }));
+    }
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await createCredentialsTable(client, tableName);

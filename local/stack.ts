@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { envNames } from '../functions/contract/config.ts';
+import { eventDefaults } from '../functions/contract/events.ts';
 import { routeList } from '../functions/contract/routes.ts';
 import { ensureTable, loopbackHost, startDynamoDbLocal } from './dynamodb-local.ts';
 import { healthCheck } from './health.ts';
@@ -12,6 +13,8 @@ import { maxConcurrentInvocations, startHttpServer, type BoundRoute } from './ht
 import { invocationScope } from './invocation-scope.ts';
 import { LocalKeyStore, startKmsServer } from './kms-server.ts';
 import { localCredentials, localRegion } from './sigv4-verifier.ts';
+import { NdjsonFileEventSink } from './event-file.ts';
+import { startStreamPublisher } from './stream-publisher.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const localDefaults = {
@@ -38,6 +41,8 @@ export interface LocalStackInfo {
   readonly tableName: string;
   readonly keyId: string;
   readonly region: string;
+  /** Where the stream publisher appends the events (`regcred events tail` reads it). */
+  readonly eventsFile: string;
 }
 
 export interface LocalStack extends LocalStackInfo {
@@ -104,6 +109,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanup.push(() => dynamo.stop());
     await ensureTable(dynamo.endpoint, localDefaults.tableName);
     ownerOnly(join(home, 'dynamodb'));
+    const eventsFile = join(home, eventDefaults.localFile);
+    const publisher = await startStreamPublisher({
+      endpoint: dynamo.endpoint,
+      tableName: localDefaults.tableName,
+      sink: new NdjsonFileEventSink(eventsFile),
+      checkpointFile: join(home, 'events.checkpoint.json'),
+    });
+    cleanup.push(() => publisher.stop());
 
     const env = localEnvironment(dynamo.endpoint, kms.url);
     delete process.env['AWS_PROFILE'];
@@ -134,6 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName: localDefaults.tableName,
       keyId: localDefaults.keyAlias,
       region: localDefaults.region,
+      eventsFile,
     };
     writeLock(home, info);
     return {

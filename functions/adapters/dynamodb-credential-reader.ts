@@ -6,12 +6,14 @@ import {
   DynamoDBClient,
   GetItemCommand,
   QueryCommand,
+  ScanCommand,
   type DynamoDBClientConfig,
   type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb';
 import type { StoredCredential } from '../core/credential.ts';
 import { UnavailableError } from '../core/errors.ts';
 import type { CredentialReader } from '../core/ports.ts';
+import type { CredentialDirectory, CredentialRef } from '../core/reverify.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';
@@ -21,7 +23,7 @@ import { fromStoredItem, s, type Item } from './dynamodb-items.ts';
 const maxBatchKeys = 100;
 type Deadline = ReturnType<typeof operationDeadline>;
 
-export class DynamoDbCredentialReader implements CredentialReader {
+export class DynamoDbCredentialReader implements CredentialReader, CredentialDirectory {
   private readonly db: DynamoDBClient;
   private readonly table: string;
   private readonly pageSize: number | undefined;
@@ -114,6 +116,26 @@ export class DynamoDbCredentialReader implements CredentialReader {
       }
       yield (result.Items ?? []).map((item) => fromStoredItem(project, item));
       startKey = result.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /** Every credential of the table: one paginated Scan projecting only the keys, registry guards filtered out. */
+  async *everyCredential(): AsyncIterable<readonly CredentialRef[]> {
+    const projectPrefix = keyOf.project('');
+    let startKey: Item | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          ProjectionExpression: 'pk, id',
+          FilterExpression: 'begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':prefix': s(credentialSortPrefix) },
+          Limit: this.pageSize,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      yield (page.Items ?? []).map((item) => ({ project: (item['pk']?.S ?? '').slice(projectPrefix.length), id: item['id']?.S ?? '' }));
+      startKey = page.LastEvaluatedKey;
     } while (startKey);
   }
 }

@@ -10,3 +10,6 @@ export const keyOf = {
 } as const;
 
 export const credentialSortPrefix = 'CREDENTIAL#';
+
+/** The table's stream: both images, so the publisher can tell what a change changed. */
+export const tableStreamView = 'NEW_AND_OLD_IMAGES' as const;

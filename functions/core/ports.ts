@@ -1,5 +1,6 @@
 // What the use cases need from the outside world; adapters implement these.
 import type { CheckResult, CheckStatus, CredentialView, StoredCredential } from './credential.ts';
+import type { CredentialEvent } from './credential-events.ts';
 
 export interface PasswordEncryptor {
   encrypt(password: string, context: Record<string, string>): Promise<Uint8Array>;
@@ -75,3 +76,19 @@ export interface Clock {
 }
 
 export type IdGenerator = (nowMs: number) => string;
+
+/** Where credential events go (EventBridge, or a local file). */
+export interface EventSink {
+  /** Publishes the events, retrying failed entries a bounded number of times; returns the indexes that still failed. */
+  publish(events: readonly CredentialEvent[]): Promise<number[]>;
+}
+
+/** Reads a secret's value (the IaC provider's password source). */
+export interface SecretSource {
+  read(secretId: string): Promise<string>;
+}
+
+/** Asks for a registry check of each credential, to be run elsewhere (the re-verify fan-out). */
+export interface VerifyRequests {
+  enqueue(credentials: readonly { readonly project: string; readonly id: string }[]): Promise<void>;
+}

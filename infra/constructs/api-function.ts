@@ -3,6 +3,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,42 +22,58 @@ export const functionDefaults = {
   logRetention: RetentionDays.ONE_MONTH,
 } as const;
 
-export interface ApiFunctionProps {
-  readonly route: Route;
+/** What a function of regcred is: an API route, or a worker (stream publisher, queue worker, provider). */
+export interface FunctionSpec {
+  /** Stable name, used in the description and the role's. */
+  readonly name: string;
+  /** Lambda entry file, relative to the repository root. */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeoutSeconds?: number | undefined;
+}
+
+export interface RegcredFunctionProps {
+  readonly spec: FunctionSpec;
   readonly environment: Record<string, string>;
+  /** Where Lambda keeps failed asynchronous invocations (functions invoked asynchronously only). */
+  readonly deadLetterQueue?: IQueue;
+  /** Another action the function needs on Resource * (the service has no resource-level permission for it), and why. */
+  readonly alsoOnAnyResource?: { readonly action: string; readonly why: string };
 }
 
 /**
- * One route's Lambda function with the shared defaults: Node 24 on arm64, an ESM bundle with the
- * AWS SDK inside, source maps, X-Ray, an explicit log group, and a role that starts with only the
- * right to write to that log group (no managed policy); callers add exactly what the route needs.
+ * One Lambda function with the shared defaults: Node 24 on arm64, an ESM bundle with the AWS SDK
+ * inside, source maps, X-Ray, an explicit log group, and a role that starts with only the right to
+ * write to that log group (no managed policy); callers add exactly what the function needs.
  */
-export class ApiFunction extends Construct {
+export class RegcredFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
-  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+  constructor(scope: Construct, id: string, props: RegcredFunctionProps) {
     super(scope, id);
+    const { spec } = props;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: functionDefaults.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `regcred ${props.route.name}`,
+      description: `regcred ${spec.name}`,
     });
     this.logGroup.grantWrite(this.role);
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(repoRoot, props.route.entry),
+      entry: join(repoRoot, spec.entry),
       handler: 'handler',
       projectRoot: repoRoot,
       depsLockFilePath: join(repoRoot, 'package-lock.json'),
-      description: `regcred ${props.route.method} ${props.route.path}`,
+      description: spec.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: functionDefaults.memorySize,
-      timeout: props.route.timeoutSeconds === undefined ? functionDefaults.timeout : Duration.seconds(props.route.timeoutSeconds),
+      timeout: spec.timeoutSeconds === undefined ? functionDefaults.timeout : Duration.seconds(spec.timeoutSeconds),
+      ...(props.deadLetterQueue && { deadLetterQueueEnabled: true, deadLetterQueue: props.deadLetterQueue }),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       role: this.role,
@@ -74,15 +91,34 @@ export class ApiFunction extends Construct {
         forceDockerBundling: false,
       },
     });
-    Validations.of(this.function).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Invoked only synchronously by API Gateway: a failure is returned to the caller as an HTTP error and logged; there are no asynchronous events a DLQ could keep.',
-    });
+    const also = props.alsoOnAnyResource;
     Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) use Resource *: X-Ray has no resource-level permissions. Tests pin every statement of this policy.',
+      reason: `Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) use Resource *: X-Ray has no resource-level permissions${also ? `; and ${also.action}: ${also.why}` : ''}. Tests pin every statement of this policy.`,
     });
+  }
+
+  /** For a function that is never invoked asynchronously: Lambda's own DLQ could never receive anything. */
+  acknowledgeNoAsyncInvocation(why: string): void {
+    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason: why });
+  }
+}
+
+export interface ApiFunctionProps {
+  readonly route: Route;
+  readonly environment: Record<string, string>;
+}
+
+/** One route's function. */
+export class ApiFunction extends RegcredFunction {
+  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+    const { route } = props;
+    super(scope, id, {
+      spec: { name: route.name, entry: route.entry, description: `regcred ${route.method} ${route.path}`, timeoutSeconds: route.timeoutSeconds },
+      environment: props.environment,
+    });
+    this.acknowledgeNoAsyncInvocation(
+      'Invoked only synchronously by API Gateway: a failure is returned to the caller as an HTTP error and logged; there are no asynchronous events a DLQ could keep.',
+    );
   }
 }

@@ -1,9 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import { Key, type Alias } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { tableKeys } from '../../functions/contract/table.ts';
+import { tableKeys, tableStreamView } from '../../functions/contract/table.ts';
 import { keyAdministration } from './key-policy.ts';
 
 export interface CredentialStorageProps {
@@ -25,6 +25,8 @@ export class CredentialStorage extends Construct {
       partitionKey: { name: tableKeys.partition, type: AttributeType.STRING },
       sortKey: { name: tableKeys.sort, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
+      // Every change is published as an event from this stream (constructs/credential-events.ts).
+      stream: StreamViewType[tableStreamView],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,

@@ -419,6 +419,7 @@ describe('help and version', () => {
       ['docker', 'update-credentials'], ['docker', 'verify-credentials'],
       ['docker', 'get-credentials'], ['docker', 'pull-secret'], ['docker', 'config-json'],
       ['config'], ['config', 'set'], ['config', 'get'], ['config', 'unset'], ['config', 'list'],
+      ['events'], ['events', 'tail'],
     ];
     for (const command of commands) {
       let out = '';

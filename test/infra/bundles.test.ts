@@ -18,8 +18,17 @@ const template = assembly.getStackByName(stackName).template as {
   Resources: Record<string, { Metadata?: Record<string, string> }>;
 };
 
+// The functions of events and IaC, by name, next to the routes'.
+const workers = {
+  'publish-events': stack.events.publisher,
+  'verify-queued': stack.reverification.worker,
+  'enqueue-reverification': stack.reverification.enqueuer,
+  'credential-resource': stack.credentialProvider.onEvent,
+};
+
 function bundleOf(name: string) {
-  const id = logicalId(stack.api.functions[name]!.function);
+  const fn = stack.api.functions[name] ?? workers[name as keyof typeof workers];
+  const id = logicalId(fn!.function);
   const assetPath = template.Resources[id]?.Metadata?.['aws:asset:path'];
   if (!assetPath) throw new Error(`no asset for ${name}`);
   const file = join(assembly.directory, assetPath, 'index.mjs');
@@ -74,5 +83,13 @@ describe('real bundling', () => {
     for (const name of ['add-credential', 'list-credentials', 'delete-credential', 'update-credential', 'verify-credential']) {
       expect(markersIn(name, readSideMarkers), name).toEqual([]);
     }
+  });
+
+  it('events and IaC: the publisher holds no KMS or table-write code; only the verify worker can Decrypt; the provider Encrypts', () => {
+    expect(markersIn('publish-events', [...kmsClientMarkers, decryptMarker, 'TransactWriteItems', 'PutEventsCommand'])).toEqual([]);
+    expect(bundleOf('publish-events').code).toContain('AWSEvents');
+    expect(markersIn('enqueue-reverification', [...kmsClientMarkers, decryptMarker])).toEqual([]);
+    expect(markersIn('verify-queued', [decryptMarker, '"EncryptResponse"'])).toEqual([decryptMarker]);
+    expect(markersIn('credential-resource', [decryptMarker, '"EncryptResponse"', 'GetSecretValue'])).toEqual(['"EncryptResponse"', 'GetSecretValue']);
   });
 });

@@ -64,6 +64,22 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
           `Regcred/Api/${r.name}/Function Serverless-LambdaDLQ`,
           `Regcred/Api/${r.name}/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
         ])
+        .concat(
+          ['Events/Publisher', 'Reverification/Worker', 'CredentialProvider/OnEvent'].map((f) => `Regcred/${f}/Function Serverless-LambdaDLQ`),
+          ['Events/Publisher', 'Reverification/Worker', 'Reverification/Enqueuer', 'CredentialProvider/OnEvent'].map(
+            (f) => `Regcred/${f}/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
+          ),
+          ['Events/PublisherDeadLetters', 'Reverification/VerifyDeadLetters', 'Reverification/ScheduleDeadLetters', 'Reverification/AddedRuleDeadLetters'].flatMap(
+            (q) => [`Regcred/${q}/Queue AwsSolutions-SQS3`, `Regcred/${q}/Queue Serverless-SQSRedrivePolicy`],
+          ),
+          [
+            'Regcred/Reverification/Worker/Function/SqsEventSource:RegcredReverificationVerifyQueue65720CE2 Serverless-LambdaEventSourceMappingDestination',
+            'Regcred/Reverification/ScheduleRole/DefaultPolicy AwsSolutions-IAM5[Resource::<ReverificationEnqueuerFunction662A06EB.Arn>:*]',
+            'Regcred/CredentialProvider/OnEvent/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:regcred/*]',
+            'Regcred/CredentialProvider/FrameworkRole/DefaultPolicy AwsSolutions-IAM5[Resource::<CredentialProviderOnEventFunction62DD209C.Arn>:*]',
+            ...['Serverless-LambdaDefaultMemorySize', 'Serverless-LambdaDLQ', 'Serverless-LambdaTracing'].map((id) => `Regcred/CredentialProvider/Provider/framework-onEvent ${id}`),
+          ],
+        )
         .sort(),
     );
     for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(60);
@@ -76,6 +92,13 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
       const starred = (doc.Statement as { Action: string[]; Resource: unknown }[]).filter((s) => s.Resource === '*');
       expect(starred.map((s) => s.Action)).toEqual([['xray:PutTelemetryRecords', 'xray:PutTraceSegments']]);
     }
+    const workers = [stack.events.publisher, stack.reverification.worker, stack.reverification.enqueuer, stack.credentialProvider.onEvent];
+    const starredOf = workers.map((fn) => {
+      const doc = stack.resolve((fn.role.node.findChild('DefaultPolicy').node.defaultChild as unknown as { policyDocument: unknown }).policyDocument);
+      return (doc.Statement as { Action: string[]; Resource: unknown }[]).filter((s) => s.Resource === '*').map((s) => s.Action);
+    });
+    const xray = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+    expect(starredOf).toEqual([[xray, 'dynamodb:ListStreams'], [xray], [xray], [xray]]);
   });
 
   it('a project grant stays nag-clean: its expected wildcard findings are acknowledged on the grantee only', () => {

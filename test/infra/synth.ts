@@ -34,3 +34,14 @@ export function policiesOfRole(all: Record<string, Resource>, roleId: string): [
     ([, p]) => p.Type === 'AWS::IAM::Policy' && (p.Properties['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
   );
 }
+
+/** Every IAM policy attached to a role, and all their statements. */
+export function policiesOf(template: Template, role: IConstruct) {
+  const roleId = logicalId(role);
+  const policies = Object.entries(resources(template)).filter(
+    ([, p]) => p.Type === 'AWS::IAM::Policy' && (p.Properties['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+  );
+  return { policies, statements: policies.flatMap(([, p]) => p.Properties['PolicyDocument'].Statement as Statement[]) };
+}
+
+export type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };

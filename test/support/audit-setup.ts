@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { eventDefaults } from '../../functions/contract/events.ts';
 import { recordOutput } from './capture.ts';
 import { checkRequestLog, describeHit, findSecrets } from './secret-search.ts';
 
@@ -73,8 +74,10 @@ function auditRun({ dir, printed }: RunAudit): void {
     for (const secret of JSON.parse(readFileSync(join(dir, file), 'utf8')) as string[]) secrets.add(secret);
   }
   const serverLog = join(dir, 'server.log');
+  const eventsFile = join(dir, 'stack', eventDefaults.localFile);
   const haystacks: Record<string, string> = {
     ...(existsSync(serverLog) && { 'npm start server log': readFileSync(serverLog, 'utf8') }),
+    ...(existsSync(eventsFile) && { 'events.ndjson (every event npm start published)': readFileSync(eventsFile, 'utf8') }),
     'test workers\' captured output': files.filter((f) => f.endsWith('.output.log')).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n'),
     'output of the whole vitest run': printed.join(''),
   };
