@@ -54,6 +54,7 @@ function inline(schema: z.ZodMiniType, io: Io): JsonSchema {
 }
 
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const bodySchema = (response: JsonSchema) => (response['content'] as Record<string, { schema: JsonSchema }>)['application/json']!.schema;
 
 function parameters(route: Route, query: z.ZodMiniType | undefined): JsonSchema[] {
   const inPath = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
@@ -106,11 +107,18 @@ const camelCase = (name: string) => name.replace(/-(\w)/g, (_, c: string) => c.t
 function operation(route: Route, components: Components): JsonSchema {
   const contract = contractOf(route);
   if (route.hasBody !== (contract.body !== undefined)) throw new Error(`route ${route.name}: hasBody and the contract's request body disagree`);
-  const responses = {
+  const responses: Record<string, JsonSchema> = {
     ...Object.fromEntries(Object.entries(contract.responses).map(([status, response]) => [status, success(response, components)])),
     ...errors([...sharedErrors, ...contract.errors], components),
-    ...gatewayResponses(components),
   };
+  // A status both the route and API Gateway answer (429: verify's rate limit and the gateway's
+  // throttling) takes either body.
+  for (const [status, gateway] of Object.entries(gatewayResponses(components))) {
+    const own = responses[status];
+    responses[status] = own
+      ? { description: `${own['description']} Or ${gateway['description']}`, content: json({ oneOf: [bodySchema(own), bodySchema(gateway)] }) }
+      : gateway;
+  }
   return {
     operationId: camelCase(route.name),
     summary: route.summary,

@@ -26,7 +26,7 @@ describe('nodeTransport', () => {
         request.on('end', () => {
           seen = { method: request.method, length: request.headers['content-length'], type: request.headers['content-type'], body };
           response.writeHead(201, { 'content-type': 'application/json' }).end(
-            JSON.stringify({ id: '01a21913-a684-7ea2-a252-a1862e862be2', server: 'gcr.io', registry: 'gcr.io', username: null, email: null, createdAt: '2026-01-01T00:00:00.000Z' }),
+            JSON.stringify({ id: '01a21913-a684-7ea2-a252-a1862e862be2', server: 'gcr.io', registry: 'gcr.io', username: null, email: null, createdAt: '2026-01-01T00:00:00.000Z', version: 1, updatedAt: null, status: null, checkedAt: null }),
           );
         });
       },

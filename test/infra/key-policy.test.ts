@@ -63,9 +63,9 @@ describe('the stack key policy', () => {
     expect(principals).toEqual(routesAllowed(action).map((name) => roleArn(roleIdOf(name))));
   });
 
-  it('add-credential may encrypt; only the resolve-capability routes may decrypt', () => {
-    expect(routesAllowed('kms:Encrypt')).toEqual(['add-credential']);
-    expect(routesAllowed('kms:Decrypt').sort()).toEqual(routeList.filter((r) => r.capability === 'resolve').map((r) => r.name).sort());
+  it('add and update may encrypt; only the resolve routes and verify may decrypt', () => {
+    expect(routesAllowed('kms:Encrypt').sort()).toEqual(['add-credential', 'update-credential']);
+    expect(routesAllowed('kms:Decrypt').sort()).toEqual(['get-dockerconfigjson', 'resolve-registry-auth', 'verify-credential']);
     expect(statements.filter((s) => actionsOf(s).some((a) => /kms:\*|ReEncrypt/.test(a)))).toEqual([]);
   });
 });

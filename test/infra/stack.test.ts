@@ -272,12 +272,17 @@ describe('grantProjectAccess', () => {
     ]);
   });
 
-  it('write: add and delete, the credential id as *', () => {
+  it('write: add, update, verify and delete, the credential id as *', () => {
     const [statement, ...others] = resourcesOf(grantees.writer);
     expect(others).toEqual([]);
     expect(statement).toMatchObject({ Action: 'execute-api:Invoke', Effect: 'Allow' });
     expect(sorted(statement!.Resource as unknown[])).toEqual(
-      sorted([arn('POST', '/projects/team-a/docker-credentials'), arn('DELETE', '/projects/team-a/docker-credentials/*')]),
+      sorted([
+        arn('POST', '/projects/team-a/docker-credentials'),
+        arn('PATCH', '/projects/team-a/docker-credentials/*'),
+        arn('POST', '/projects/team-a/docker-credentials/*/verify'),
+        arn('DELETE', '/projects/team-a/docker-credentials/*'),
+      ]),
     );
   });
 

@@ -56,7 +56,7 @@ describe('the OpenAPI document', () => {
 
 describe('the response checker', () => {
   const credentials = '/projects/demo/docker-credentials';
-  const created = { id: '0193c2a4-1111-7222-8333-444455556666', server: 'x.io', registry: 'x.io', username: null, email: null, createdAt: '2026-11-26T17:49:12.635Z' };
+  const created = { id: '0193c2a4-1111-7222-8333-444455556666', server: 'x.io', registry: 'x.io', username: null, email: null, createdAt: '2026-11-26T17:49:12.635Z', version: 1, updatedAt: null, status: null, checkedAt: null };
   const reply = (method: string, path: string, status: number, body?: unknown) =>
     responseProblem({ method, path, status, contentType: body === undefined ? null : 'application/json', text: body === undefined ? '' : JSON.stringify(body) });
 
