@@ -20,7 +20,7 @@ function start(api: Api): void {
   const root = document.getElementById('app')!;
   const status = h('p', { role: 'status', class: 'status' });
   const project = field('Project', h('input', { name: 'project', autocomplete: 'off', required: true, value: localStorage.getItem(projectKey) ?? '' }));
-  const picker = h('form', { class: 'project', 'aria-label': 'Project' }, project.wrapper, h('button', { type: 'submit' }, 'Open project'));
+  const picker = h('form', { class: 'project', 'aria-label': 'Choose a project' }, project.wrapper, h('button', { type: 'submit' }, 'Open project'));
   const workspace = h('div');
   root.replaceChildren(picker, status, workspace);
 
