@@ -117,14 +117,14 @@ function credentialRow(api: Api, project: string, item: Credential, refresh: (me
     h('td', {}, item.username ?? ''),
     h('td', {}, item.email ?? ''),
     statusCell,
-    h('td', {}, dateTime(item.createdAt)),
-    h('td', {}, dateTime(item.updatedAt)),
+    h('td', { class: 'when' }, dateTime(item.createdAt)),
+    h('td', { class: 'when' }, dateTime(item.updatedAt)),
     h(
       'td',
-      { class: 'actions' },
-      verify,
+      {},
+      h('div', { class: 'row-actions' }, verify,
       h('button', { type: 'button', class: 'secondary', 'aria-label': `Rotate the password of ${item.server}`, onclick: () => rotateDialog(api, project, item, refresh) }, 'Rotate'),
-      h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${item.server}`, onclick: () => deleteDialog(api, project, item, refresh) }, 'Delete'),
+      h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${item.server}`, onclick: () => deleteDialog(api, project, item, refresh) }, 'Delete')),
     ),
   );
 }
