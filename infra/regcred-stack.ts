@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { deployConfig } from './config.ts';
+import { ConsoleHosting } from './constructs/console-hosting.ts';
 import { CredentialStorage } from './constructs/credential-storage.ts';
 import { CredentialsApi } from './constructs/credentials-api.ts';
 import { ProjectGrants } from './constructs/project-grants.ts';
@@ -14,6 +15,7 @@ export interface RegcredStackProps extends StackProps {
 export class RegcredStack extends Stack {
   readonly storage: CredentialStorage;
   readonly api: CredentialsApi;
+  readonly console: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: RegcredStackProps = {}) {
     super(scope, id, { description: 'regcred: a serverless vault for container-registry credentials', ...props });
@@ -21,6 +23,7 @@ export class RegcredStack extends Stack {
     const config = deployConfig(this.node);
     this.api = new CredentialsApi(this, 'Api', { storage: this.storage, throttling: config.throttling });
     new ProjectGrants(this, 'Grants', { api: this.api, grants: config.grants });
+    this.console = new ConsoleHosting(this, 'Console', { api: this.api, grants: config.consoleGrants });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the regcred API (SigV4, service execute-api)' });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
