@@ -64,11 +64,10 @@ export class ConsoleHosting extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: false,
     });
-    const apiOrigin = `https://${props.api.api.apiId}.execute-api.${region}.amazonaws.com`;
     const headers = new ResponseHeadersPolicy(this, 'Headers', {
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: `default-src 'self'; connect-src 'self' ${apiOrigin} https://*.amazoncognito.com https://cognito-identity.${region}.amazonaws.com; img-src 'self' data:; frame-ancestors 'none'`,
+          contentSecurityPolicy: `default-src 'self'; connect-src 'self' https://*.execute-api.${region}.amazonaws.com https://*.amazoncognito.com https://cognito-identity.${region}.amazonaws.com; img-src 'self' data:; frame-ancestors 'none'`,
           override: true,
         },
         contentTypeOptions: { override: true },
