@@ -48,7 +48,7 @@ export function consumersPanel(api: Api, project: string, endpoint: string, regi
     'section',
     { class: 'card', 'aria-labelledby': 'consumers-title' },
     h('h2', { id: 'consumers-title' }, 'Use the credentials'),
-    snippet('Kubernetes pull secret: run', pullSecretCommand(project)),
+    snippet('Kubernetes pull secret: run', pullSecretCommand({ project })),
     h('p', { class: 'hint' }, 'Revealing the pull secret reads every password of the project; the API audits it.'),
     reveal,
     error,

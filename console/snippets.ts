@@ -49,6 +49,6 @@ export function kubeletMatchImages(registries: readonly string[]): string[] {
 }
 
 /** The command that writes the pull secret without the page ever holding a password. */
-export function pullSecretCommand(project: string, namespace?: string): string {
-  return `regcred docker pull-secret --project ${project}${namespace ? ` --namespace ${namespace}` : ''} | kubectl apply -f -`;
+export function pullSecretCommand({ project, namespace }: { project?: string; namespace?: string }): string {
+  return `regcred docker pull-secret${project ? ` --project ${project}` : ''}${namespace ? ` --namespace ${namespace}` : ''} | kubectl apply -f -`;
 }
