@@ -137,7 +137,7 @@ export class ConsoleHosting extends Construct {
       memoryLimit: 256,
     });
     acknowledgeHosting(this, deployment);
-    new CfnOutput(this, 'ConsoleUrl', { value: `${consoleUrl}/`, description: 'The regcred web console (sign in with a user of the Users pool)' });
+    new CfnOutput(this, 'Url', { value: `${consoleUrl}/`, description: 'The regcred web console (sign in with a user of the Users pool)' });
   }
 }
 
