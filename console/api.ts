@@ -1,7 +1,7 @@
 // The console's client of the HTTP API: the contract's route table for paths and methods, its zod
 // schemas for the answers. Locally requests go unsigned; deployed, `sign` adds SigV4 headers.
 import { expandPath, routes, type Route } from '../functions/contract/routes.ts';
-import { credential, credentialPage, dockerConfig, errorBody, verifyResult, type ErrorBody } from '../functions/contract/schemas.ts';
+import { credential, credentialPage, dockerConfig, readError, verifyResult, type ErrorBody } from '../functions/contract/schemas.ts';
 
 export interface OutgoingRequest {
   readonly method: string;
@@ -85,18 +85,8 @@ export function apiClient(baseUrl: string, sign?: Signer) {
 }
 
 async function refusal(response: Response): Promise<ApiError> {
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = errorBody.safeParse(json);
+  const { body, gatewayMessage } = readError(await response.text());
   const retry = Number(response.headers.get('retry-after'));
   const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : undefined;
-  if (parsed.success) return new ApiError(response.status, parsed.data, parsed.data.message, retryAfter);
-  // API Gateway's own refusals (IAM 403, throttling) carry only { message }.
-  const message = typeof (json as { message?: unknown } | undefined)?.message === 'string' ? (json as { message: string }).message : `HTTP ${response.status}`;
-  return new ApiError(response.status, undefined, message, retryAfter);
+  return new ApiError(response.status, body, body?.message ?? gatewayMessage ?? `HTTP ${response.status}`, retryAfter);
 }
