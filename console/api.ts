@@ -57,8 +57,8 @@ export function apiClient(baseUrl: string, sign?: Signer) {
   }
 
   return {
-    async list(project: string, nextToken?: string) {
-      const response = await call(routes.listCredentials, { project }, { query: { nextToken } });
+    async list(project: string, limit: number, nextToken?: string) {
+      const response = await call(routes.listCredentials, { project }, { query: { limit: String(limit), nextToken } });
       return credentialPage.parse(await response.json());
     },
     async add(project: string, body: NewCredential, verify: boolean) {

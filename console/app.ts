@@ -1,5 +1,6 @@
 // The regcred console: pick a project, list its credentials, add, rotate, verify, delete, and copy
 // what consumers need. A client of the public HTTP API only.
+import { limits } from '../functions/contract/config.ts';
 import { projectName, type Credential } from '../functions/contract/schemas.ts';
 import { addForm } from './add-form.ts';
 import { ApiError, apiClient, type Api, type Signer } from './api.ts';
@@ -22,6 +23,8 @@ function start(api: Api): void {
   const project = field('Project', h('input', { name: 'project', autocomplete: 'off', required: true, value: localStorage.getItem(projectKey) ?? '' }));
   const picker = h('form', { class: 'project', 'aria-label': 'Choose a project' }, project.wrapper, h('button', { type: 'submit' }, 'Open project'));
   const workspace = h('div');
+  const pageSizes = [10, 25, limits.defaultPageSize, limits.maxPageSize];
+  const pageSize = field('Per page', h('select', { name: 'page-size' }, ...pageSizes.map((n) => h('option', { value: String(n), selected: n === limits.defaultPageSize }, String(n)))));
   root.replaceChildren(picker, status, workspace);
 
   const say = (message: string) => (status.textContent = message);
@@ -42,7 +45,7 @@ function start(api: Api): void {
     if (!workspace.firstChild) workspace.append(table);
     let page;
     try {
-      page = await api.list(name, pageTokens.at(-1));
+      page = await api.list(name, Number(pageSize.input.value), pageTokens.at(-1));
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       const issue = error.body?.issues?.find((i) => i.path === 'project');
@@ -53,7 +56,8 @@ function start(api: Api): void {
     const refresh = (text: string) => void open(name, text);
     const pager = h(
       'div',
-      { class: 'actions' },
+      { class: 'actions pager' },
+      pageSize.wrapper,
       pageTokens.length > 1 && h('button', { type: 'button', class: 'secondary', onclick: () => (pageTokens.pop(), refresh('Previous page.')) }, 'Previous page'),
       page.nextToken && h('button', { type: 'button', class: 'secondary', onclick: () => (pageTokens.push(page.nextToken!), refresh('Next page.')) }, 'Next page'),
     );
@@ -64,6 +68,11 @@ function start(api: Api): void {
     );
     if (message) say(message);
   }
+  pageSize.input.addEventListener('change', () => {
+    pageTokens = [undefined];
+    const name = localStorage.getItem(projectKey);
+    if (name) void open(name, `${pageSize.input.value} per page.`);
+  });
 
   const remembered = localStorage.getItem(projectKey);
   if (remembered) void open(remembered);

@@ -166,6 +166,47 @@ describe('the console', () => {
   });
 });
 
+describe('paging and verify before saving', () => {
+  it('pages through the list with nextToken, at the page size chosen', async () => {
+    const { page } = await recordingPage(browser);
+    const name = project();
+    const servers = Array.from({ length: 12 }, (_, i) => `registry-${String(i).padStart(2, '0')}.example.com`);
+    for (const server of servers) {
+      const password = secret(null, 'paged');
+      const response = await fetch(`${apiUrl}/projects/${name}/docker-credentials`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ server, password }),
+      });
+      expect(response.status).toBe(201);
+    }
+    await openProject(page, name);
+    await page.getByLabel('Per page', { exact: true }).selectOption('10');
+    await expect.poll(() => statusText(page).textContent()).toBe('10 per page.');
+    const shown = () => page.locator('tbody tr').count();
+    await expect(shown()).resolves.toBe(10);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(shown).toBe(2);
+    await expect(page.getByRole('button', { name: 'Next page' }).count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await expect.poll(shown).toBe(10);
+    await page.context().close();
+  });
+
+  it('checks the login first when asked ("verify before saving"), and shows the result as the status', async () => {
+    const { page, responses, settled } = await recordingPage(browser);
+    await openProject(page, project());
+    const server = `http://127.0.0.1:${await freePort()}/v2/`;
+    await page.getByLabel('Verify the login with the registry before saving').check();
+    await add(page, { preset: 'Private registry', fields: { 'Server URL': server }, username: 'me', password: secret('me', 'verify-first') });
+    await expect.poll(() => statusText(page).textContent()).toContain(`Added ${server}`);
+    await expect(row(page, server).getByRole('cell', { name: 'unreachable' }).count()).resolves.toBe(1);
+    await settled();
+    expect(responses.filter((r) => r.status === 201).map((r) => new URL(r.url).search)).toEqual(['?verify=true']);
+    await page.context().close();
+  });
+});
+
 describe('errors, keyboard and accessibility', () => {
   it('shows the API’s own message next to the field it names', async () => {
     const { page } = await recordingPage(browser);

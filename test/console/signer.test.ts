@@ -18,15 +18,15 @@ describe('the console client, signed', () => {
     const rotated = await api.rotate(project, created.id, created.version, trackCredential('robot', `signed-${crypto.randomUUID()}`));
     expect(rotated.version).toBe(2);
     await expect(api.rotate(project, created.id, created.version, trackCredential('robot', `stale-${crypto.randomUUID()}`))).rejects.toMatchObject({ status: 412 });
-    const page = await api.list(project);
+    const page = await api.list(project, 10);
     expect(page.items.map((i) => [i.id, i.version])).toEqual([[created.id, 2]]);
     await api.remove(project, created.id);
-    await expect(api.list(project)).resolves.toEqual({ items: [], nextToken: null });
+    await expect(api.list(project, 10)).resolves.toEqual({ items: [], nextToken: null });
   });
 
   it('is refused, with the gateway-style message, when the signature is wrong', async () => {
     const api = apiClient(apiUrl, sigV4Signer(region, { ...localCredentials, secretAccessKey: 'not-the-secret' }));
-    const failure = await api.list(uniqueProject('console-signed')).catch((error: unknown) => error);
+    const failure = await api.list(uniqueProject('console-signed'), 10).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ApiError);
     expect(failure).toMatchObject({ status: 403, body: undefined });
     expect((failure as ApiError).message).toMatch(/signature/i);
