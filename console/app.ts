@@ -16,6 +16,12 @@ const apiUrl = config.apiUrl ?? location.origin;
 let sign: Signer | undefined;
 if (config.auth) sign = await (await import('./auth.ts')).signIn(config.auth);
 start(apiClient(apiUrl, sign));
+if (config.auth) {
+  // Ends the hosted sign-in session too; the keys in memory go with the page.
+  const logout = new URL('/logout', config.auth.signInUrl);
+  logout.search = new URLSearchParams({ client_id: config.auth.userPoolClientId, logout_uri: `${location.origin}/` }).toString();
+  document.querySelector('header')?.append(h('a', { href: logout.toString(), class: 'sign-out' }, 'Sign out'));
+}
 
 function start(api: Api): void {
   const root = document.getElementById('app')!;
