@@ -228,6 +228,29 @@ describe('errors, keyboard and accessibility', () => {
     await page.context().close();
   });
 
+  it('refuses a rotation when someone changed the credential since the list (If-Match), with the API\'s message', async () => {
+    const { page } = await recordingPage(browser);
+    const name = project();
+    await openProject(page, name);
+    await add(page, { preset: 'GitHub (ghcr.io)', username: 'octocat', password: secret('octocat', 'stale-1') });
+    await expect.poll(() => statusText(page).textContent()).toContain('Added ghcr.io');
+    const [item] = ((await (await fetch(`${apiUrl}/projects/${name}/docker-credentials`)).json()) as { items: { id: string }[] }).items;
+    const meanwhile = await fetch(`${apiUrl}/projects/${name}/docker-credentials/${item!.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'someone@example.com' }),
+    });
+    expect(meanwhile.status).toBe(200);
+    await page.getByRole('button', { name: 'Rotate the password of ghcr.io' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate the password of ghcr.io' });
+    await dialog.getByLabel('New password').fill(secret('octocat', 'stale-2'));
+    await dialog.getByRole('button', { name: 'Rotate password' }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/version/i);
+    await page.keyboard.press('Escape');
+    await expect(dialog.count()).resolves.toBe(0);
+    await page.context().close();
+  });
+
   it('adds a credential with the keyboard only', async () => {
     const { page } = await recordingPage(browser);
     const name = project();
