@@ -268,6 +268,9 @@ describe('errors, keyboard and accessibility', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.type(password);
+    // The focused field shows it: a visible outline, not the browser's default that CSS may hide.
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle + getComputedStyle(document.activeElement!).outlineWidth);
+    expect(outline).toBe('solid3px');
     await page.keyboard.press('Enter');
     await expect.poll(() => statusText(page).textContent()).toContain('Added https://index.docker.io/v1/');
     await page.context().close();
