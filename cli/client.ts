@@ -6,7 +6,7 @@ import {
   credential,
   credentialPage,
   dockerConfig,
-  errorBody,
+  readError,
   verifyResult,
   registryAuth,
   type AddCredentialRequest,
@@ -175,17 +175,10 @@ function parse<T>(schema: { safeParse(input: unknown): { success: true; data: T 
 }
 
 function apiError(response: TransportResponse, text: string): ApiError {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = errorBody.safeParse(json);
-  if (parsed.success) return new ApiError(response.status, parsed.data.message, parsed.data);
+  const { body, gatewayMessage } = readError(text);
+  if (body) return new ApiError(response.status, body.message, body);
   // API Gateway's own refusals (403 from IAM auth, 429 throttling) are {"message": "..."}.
-  const gatewayMessage = (json as { message?: unknown } | undefined)?.message;
-  const message = typeof gatewayMessage === 'string' ? gatewayMessage : response.statusText || 'no message';
+  const message = gatewayMessage ?? (response.statusText || 'no message');
   const hint =
     response.status === 403
       ? '; the AWS identity signing the request needs execute-api:Invoke on this project for this capability (see grantProjectAccess)'

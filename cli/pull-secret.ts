@@ -4,6 +4,8 @@
 import { UsageError } from './config.ts';
 import { goMarshal } from './go-json.ts';
 
+export { pullSecretYaml } from './pull-secret-yaml.ts';
+
 export const defaultSecretName = 'regcred';
 
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -28,20 +30,4 @@ export function pullSecret(dockerConfig: unknown, options: PullSecretOptions) {
     type: 'kubernetes.io/dockerconfigjson',
     data: { '.dockerconfigjson': Buffer.from(goMarshal(dockerConfig)).toString('base64') },
   };
-}
-
-/** The manifest as YAML; every value is a validated name or base64, so none needs quoting. */
-export function pullSecretYaml(secret: ReturnType<typeof pullSecret>): string {
-  const { metadata } = secret;
-  return [
-    `apiVersion: ${secret.apiVersion}`,
-    `kind: ${secret.kind}`,
-    'metadata:',
-    `  name: ${metadata.name}`,
-    ...('namespace' in metadata ? [`  namespace: ${metadata.namespace}`] : []),
-    `type: ${secret.type}`,
-    'data:',
-    `  .dockerconfigjson: ${secret.data['.dockerconfigjson']}`,
-    '',
-  ].join('\n');
 }

@@ -27,7 +27,11 @@ export const grant = z.strictObject({
 });
 export type ProjectGrant = z.infer<typeof grant>;
 
-export const grantsFile = z.strictObject({ grants: z.array(grant) }).check((ctx) => {
+/** What every console user (the identity pool's authenticated role) may do: same capabilities, no principal. */
+export const consoleGrant = grant.omit({ principal: true });
+export type ConsoleGrant = z.infer<typeof consoleGrant>;
+
+export const grantsFile = z.strictObject({ grants: z.array(grant), console: z.array(consoleGrant).default([]) }).check((ctx) => {
   const seen = new Set<string>();
   ctx.value.grants.forEach(({ project, principal }, index) => {
     const key = `${project} ${principal}`;
@@ -59,14 +63,15 @@ export type Throttling = z.infer<typeof throttling>;
 
 export interface DeployConfig {
   readonly grants: readonly ProjectGrant[];
+  readonly consoleGrants: readonly ConsoleGrant[];
   readonly throttling: Throttling;
 }
 
 export function deployConfig(node: Node): DeployConfig {
   const file = node.tryGetContext(contextKeys.grantsFile) as string | undefined;
   const path = file === undefined ? undefined : isAbsolute(file) ? file : join(repoRoot, file);
-  const grants = path && existsSync(path) ? parse(grantsFile, readJson(path), path).grants : [];
-  return { grants, throttling: parse(throttling, node.tryGetContext(contextKeys.throttling) ?? {}, `context ${contextKeys.throttling}`) };
+  const configured = path && existsSync(path) ? parse(grantsFile, readJson(path), path) : { grants: [], console: [] };
+  return { grants: configured.grants, consoleGrants: configured.console, throttling: parse(throttling, node.tryGetContext(contextKeys.throttling) ?? {}, `context ${contextKeys.throttling}`) };
 }
 
 function readJson(path: string): unknown {

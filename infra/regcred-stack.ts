@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { deployConfig } from './config.ts';
+import { ConsoleHosting } from './constructs/console-hosting.ts';
 import { CredentialEvents } from './constructs/credential-events.ts';
 import { CredentialProvider } from './constructs/credential-provider.ts';
 import { CredentialStorage } from './constructs/credential-storage.ts';
@@ -30,6 +31,7 @@ export class RegcredStack extends Stack {
   readonly events: CredentialEvents;
   readonly reverification: Reverification;
   readonly credentialProvider: CredentialProvider;
+  readonly console: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: RegcredStackProps = {}) {
     super(scope, id, { description: 'regcred: a serverless vault for container-registry credentials', ...props });
@@ -48,6 +50,7 @@ export class RegcredStack extends Stack {
       storage: this.storage,
       ...(props.providerSecretAccounts && { secretAccounts: props.providerSecretAccounts }),
     });
+    this.console = new ConsoleHosting(this, 'Console', { api: this.api, grants: config.consoleGrants });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the regcred API (SigV4, service execute-api)' });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { limits } from '../functions/contract/config.ts';
 import { openApiJson } from '../functions/contract/openapi.ts';
 import { notPercentEncoded, rawPathParameters, type Route } from '../functions/contract/routes.ts';
+import { serveConsole } from './console.ts';
 import { healthRoute, type HealthCheck } from './health.ts';
 import { invocationScope, type Scope } from './invocation-scope.ts';
 import { apiGatewayEvent, lambdaContext, unsignedCaller, type IamCaller } from './lambda-event.ts';
@@ -126,6 +127,7 @@ async function serve({ router, limit, scope, health, verify }: LocalServer, req:
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     return void res.end((openApi ??= openApiJson()));
   }
+  if (serveConsole(req, res, url.pathname)) return;
   if (url.pathname === healthRoute.path) {
     if (req.method !== healthRoute.method) {
       return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use GET.` }, { allow: healthRoute.method });

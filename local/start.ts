@@ -27,6 +27,7 @@ try {
 regcred is running (local mode: DynamoDB Local + local KMS, no AWS account).
 
   API        ${stack.apiUrl}   (OpenAPI document: ${stack.apiUrl}${openApiPath})
+  Console    ${stack.apiUrl}/
   KMS        ${stack.kmsEndpoint}   (key ${stack.keyId})
   DynamoDB   ${stack.dynamoDbEndpoint}   (table ${stack.tableName})
 

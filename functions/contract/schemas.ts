@@ -75,3 +75,20 @@ export type ErrorBody = z.infer<typeof errorBody>;
 
 /** API Gateway's own refusals when deployed (IAM 403, throttling 429, unknown routes 404). */
 export const gatewayError = z.object({ message: z.string() });
+
+/**
+ * An error response's text, read as the API's error body or else API Gateway's `{ message }`
+ * (either may be absent: the body may not even be JSON). The CLI and the console both read errors so.
+ */
+export function readError(text: string): { body?: ErrorBody; gatewayMessage?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const parsed = errorBody.safeParse(json);
+  if (parsed.success) return { body: parsed.data };
+  const message = gatewayError.safeParse(json);
+  return message.success ? { gatewayMessage: message.data.message } : {};
+}

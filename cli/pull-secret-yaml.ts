@@ -1,0 +1,25 @@
+// The pull secret's YAML, with no Node.js imports: the CLI and the console both print it.
+
+export interface PullSecretManifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly type: string;
+  readonly data: { readonly '.dockerconfigjson': string };
+}
+
+/** The manifest as YAML; every value is a validated name or base64, so none needs quoting. */
+export function pullSecretYaml(secret: PullSecretManifest): string {
+  const { metadata } = secret;
+  return [
+    `apiVersion: ${secret.apiVersion}`,
+    `kind: ${secret.kind}`,
+    'metadata:',
+    `  name: ${metadata.name}`,
+    ...(metadata.namespace !== undefined ? [`  namespace: ${metadata.namespace}`] : []),
+    `type: ${secret.type}`,
+    'data:',
+    `  .dockerconfigjson: ${secret.data['.dockerconfigjson']}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,59 @@
+// What consumers need: snippets with no password, and the pull secret only on an explicit reveal.
+import { goMarshal } from '../cli/go-json.ts';
+import { pullSecretYaml } from '../cli/pull-secret-yaml.ts';
+import { ApiError, type Api } from './api.ts';
+import { copyText, h } from './dom.ts';
+import { credHelpersSnippet, kubeletMatchImages, kubeletProviderConfig, pullSecretCommand } from './snippets.ts';
+
+function snippet(title: string, text: string): HTMLElement {
+  const copy = h('button', { type: 'button', class: 'secondary' }, 'Copy');
+  copy.addEventListener('click', () => void copyText(text, copy));
+  const label = `Copy: ${title}`;
+  copy.setAttribute('aria-label', label);
+  return h('section', { class: 'snippet' }, h('h3', {}, title), h('pre', { tabindex: '0', 'aria-label': title }, text), copy);
+}
+
+function base64(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+export function consumersPanel(api: Api, project: string, endpoint: string, registries: readonly string[]): HTMLElement {
+  const revealed = h('div');
+  const error = h('p', { class: 'error', role: 'alert' });
+  const reveal = h('button', { type: 'button' }, 'Reveal pull secret');
+  reveal.addEventListener('click', () => {
+    void (async () => {
+      error.textContent = '';
+      try {
+        const config = await api.dockerConfig(project);
+        const yaml = pullSecretYaml({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'regcred' },
+          type: 'kubernetes.io/dockerconfigjson',
+          data: { '.dockerconfigjson': base64(goMarshal(config)) },
+        });
+        const hide = h('button', { type: 'button', class: 'secondary', onclick: () => revealed.replaceChildren() }, 'Hide pull secret');
+        revealed.replaceChildren(snippet('Pull secret (contains the passwords)', yaml), hide);
+        hide.focus();
+      } catch (failure) {
+        if (!(failure instanceof ApiError)) throw failure;
+        error.textContent = failure.message;
+      }
+    })();
+  });
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'consumers-title' },
+    h('h2', { id: 'consumers-title' }, 'Use the credentials'),
+    snippet('Kubernetes pull secret: run', pullSecretCommand({ project })),
+    h('p', { class: 'hint' }, 'Revealing the pull secret reads every password of the project; the API audits it.'),
+    reveal,
+    error,
+    revealed,
+    snippet('docker ~/.docker/config.json', credHelpersSnippet(registries)),
+    snippet('kubelet credential provider', kubeletProviderConfig({ matchImages: kubeletMatchImages(registries), project, endpoint })),
+  );
+}
