@@ -222,17 +222,23 @@ describe('DynamoDB fails after KMS succeeded: 503, no item, no orphaned guard', 
   });
 });
 
+/** Every transaction reaches DynamoDB Local and commits; its answer is held until the deadline aborts the call. */
+function transactionsAnsweredTooLate() {
+  const real = new NodeHttpHandler(clientConfig.requestHandler);
+  const db = new FaultInjector((op, _call, request, options) =>
+    op === 'TransactWriteItems'
+      ? real.handle(request, options).then(async ({ response }) => {
+          for await (const _ of response.body as Readable);
+          return never(options);
+        })
+      : undefined,
+  );
+  return { db, real };
+}
+
 describe('a transaction DynamoDB applies but answers only after the deadline', () => {
   it('add: the 503 says the credential may have been saved, list shows it, and a retried add names it in its 409', async () => {
-    const real = new NodeHttpHandler(clientConfig.requestHandler);
-    const db = new FaultInjector((op, _call, request, options) =>
-      op === 'TransactWriteItems'
-        ? real.handle(request, options).then(async ({ response }) => {
-            for await (const _ of response.body as Readable); // committed; the answer is held past the deadline
-            return never(options);
-          })
-        : undefined,
-    );
+    const { db, real } = transactionsAnsweredTooLate();
     const project = uniqueProject('late');
     const password = trackSecret(`late-answer-${crypto.randomUUID()}`);
     const started = performance.now();
@@ -256,15 +262,7 @@ describe('a transaction DynamoDB applies but answers only after the deadline', (
     const project = uniqueProject('latedel');
     const healthy = handlers();
     const created = await add(healthy, project, { server: 'ghcr.io', password: trackSecret(`late-delete-${crypto.randomUUID()}`) });
-    const real = new NodeHttpHandler(clientConfig.requestHandler);
-    const db = new FaultInjector((op, _call, request, options) =>
-      op === 'TransactWriteItems'
-        ? real.handle(request, options).then(async ({ response }) => {
-            for await (const _ of response.body as Readable);
-            return never(options);
-          })
-        : undefined,
-    );
+    const { db, real } = transactionsAnsweredTooLate();
     const reply = await invoke(handlers(new FaultInjector(), db).delete, routes.deleteCredential, { pathParameters: { project, id: created.json.id } });
     expectUnavailable(reply);
     expect(reply.json.message).toMatch(/did not answer in time; the credential may have been deleted: list/);
