@@ -106,6 +106,10 @@ describe('the CLI strips control characters from what a server sends', () => {
       username: `me\u202e\u009b`,
       email: null,
       createdAt: '2026-11-26T17:49:12.635Z',
+      version: 1,
+      updatedAt: null,
+      status: null,
+      checkedAt: null,
     };
     const endpoint = await serve((_req, res) => json(res, 200, { items: [item], nextToken: null }));
     const table = await cli(['--endpoint', endpoint.url, '--project', 'demo', 'docker', 'list-credentials']);
