@@ -62,7 +62,10 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     const existingId = error.body?.existingId;
-    return existingId && !error.message.includes(existingId) ? `${error.message} Existing id: ${existingId}.` : error.message;
+    if (error.body?.error !== 'Conflict' || !existingId) return error.message;
+    // A retried add after a 503 that "may have been saved" lands here when the first one was saved.
+    const named = error.message.includes(existingId) ? error.message : `${error.message} Existing id: ${existingId}.`;
+    return `${named} If an earlier add of it answered 503 "may have been saved", this is that credential: see it with \`regcred docker list-credentials\`, change it with \`regcred docker update-credentials ${existingId}\`.`;
   }
   if (error instanceof UnreachableError || error instanceof ProtocolError || error instanceof Failure || error instanceof UsageError) {
     return error.message;

@@ -67,8 +67,9 @@ export async function runProvider(
       const auth = await client.resolve(project, { image });
       response = {
         ...response,
-        // A path key (ghcr.io/org) is only right for this image; a host key is right for the whole registry.
-        cacheKeyType: auth.registry.includes('/') ? 'Image' : 'Registry',
+        // The kubelet reuses a Registry answer for every image of the host, so only a host key with no
+        // path-scoped siblings (ghcr.io without ghcr.io/org) may be one; otherwise it serves this image only.
+        cacheKeyType: auth.pathScoped ? 'Image' : 'Registry',
         auth: { [auth.registry]: { username: auth.username ?? '', password: auth.password } },
       };
     } catch (error) {

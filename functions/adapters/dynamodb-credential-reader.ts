@@ -61,6 +61,26 @@ export class DynamoDbCredentialReader implements CredentialReader, CredentialDir
     }
   }
 
+  /** A keys-only Query of at most one registry guard below the host (`REGISTRY#<host>/`). */
+  async holdsPathsOn(project: string, host: string): Promise<boolean> {
+    try {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': s(keyOf.project(project)), ':prefix': s(keyOf.registryGuard(`${host}/`)) },
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+          Limit: 1,
+        }),
+        operationDeadline(),
+      );
+      return (result.Items?.length ?? 0) > 0;
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
   private async guards(project: string, registries: readonly string[], deadline: Deadline): Promise<Map<string, string>> {
     const pk = s(keyOf.project(project));
     const chunks: Item[][] = [];

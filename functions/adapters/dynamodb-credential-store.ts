@@ -16,6 +16,7 @@ import { envNames, requiredEnv } from '../contract/config.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';
 import { credentialKey, fromItem, fromStoredItem, n, s, toItem, versionOf, viewProjection, type Item } from './dynamodb-items.ts';
 import { updateExpression } from './update-expression.ts';
+import { mayHaveBeenApplied, trackWriteOutcomes } from './write-outcome.ts';
 
 // Concurrent adds of one registry can cancel each other (TransactionConflict), and a guard can vanish
 // between a failed check and the read of its owner (a concurrent delete); retry those a few times.
@@ -28,6 +29,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
   constructor(db: DynamoDBClient, table: string) {
     this.db = db;
     this.table = table;
+    trackWriteOutcomes(db);
   }
 
   /** The production wiring; overrides (e.g. a test request handler) are merged into the client config. */
@@ -70,7 +72,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
           // The guard was deleted since the check (its credential was deleted): the registry is free, try again.
         }
         const retryable = guard?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict');
-        if (!retryable || attempt >= maxConflictRetries) throw unavailable(error);
+        if (!retryable || attempt >= maxConflictRetries) throw unavailableWrite(error, 'the credential may have been saved');
         await sleep(10 * 2 ** attempt * Math.random());
       }
     }
@@ -140,7 +142,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
     } catch (error) {
       const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw notFound(id);
-      throw unavailable(error);
+      throw unavailableWrite(error, 'the credential may have been deleted');
     }
   }
 
@@ -167,7 +169,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
       );
       return fromItem(result.Attributes ?? {});
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
+      if (!(error instanceof ConditionalCheckFailedException)) throw unavailableWrite(error, 'the change may have been saved');
       const old = error.Item;
       if (!old) throw notFound(id);
       const current = versionOf(old);
@@ -196,7 +198,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
       );
       return { credential: fromStoredItem(project, result.Attributes ?? {}), claimedAt: nowMs };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
+      if (!(error instanceof ConditionalCheckFailedException)) throw unavailableWrite(error, 'the check may have started (a new one waits for the rate limit)');
       if (!error.Item) throw notFound(id);
       const nextMs = Number(error.Item['checkStartedAt']?.N ?? nowMs) + intervalMs;
       const seconds = Math.max(1, Math.ceil((nextMs - nowMs) / 1000));
@@ -226,7 +228,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
-      throw unavailable(error);
+      throw unavailableWrite(error, 'the result may have been recorded');
     }
   }
 }
@@ -238,3 +240,8 @@ const conflict = (registry: string, existingId: string) =>
 const notFound = (id: string) => new NotFoundError(`No credential with id ${id} in this project.`);
 const unavailable = (error: unknown) =>
   new UnavailableError('The credential store is unavailable; nothing was changed.', { cause: error });
+/** A failed write says what is known: nothing changed, or DynamoDB may have applied it unanswered. */
+const unavailableWrite = (error: unknown, maybe: string) =>
+  mayHaveBeenApplied(error)
+    ? new UnavailableError(`The credential store did not answer in time; ${maybe}: list the project's credentials to check before trying again.`, { cause: error })
+    : unavailable(error);

@@ -51,6 +51,12 @@ export const registryAuth = z.object({
   username: z.nullable(z.string()),
   email: z.nullable(z.string()),
   password: z.string(),
+  /**
+   * True when the project also holds credentials for paths on this host (keys `<host>/...`), so this
+   * answer holds for this image only, not for every image on the host (the kubelet provider then
+   * answers cacheKeyType Image). Always true when the matched key is itself a path.
+   */
+  pathScoped: z.boolean(),
 });
 export type RegistryAuth = z.infer<typeof registryAuth>;
 

@@ -67,6 +67,8 @@ export interface CredentialReader {
    * holds one for (callers list them most specific first); undefined when it holds none of them.
    */
   firstMatch(project: string, registries: readonly string[]): Promise<StoredCredential | undefined>;
+  /** Whether the project holds a credential for a path on this host (a key starting with `<host>/`). */
+  holdsPathsOn(project: string, host: string): Promise<boolean>;
   /** Every credential of the project with its ciphertext, one page at a time. */
   pages(project: string): AsyncIterable<readonly StoredCredential[]>;
 }

@@ -1,6 +1,7 @@
 // Resolve: the one credential an image (or a credential helper's server) needs, password included.
 // Cost does not grow with the project: the reader looks the candidate registry keys up directly
-// (one batch read of their guards, one read of the credential), then one KMS Decrypt.
+// (one batch read of their guards, one read of the credential, and beside them one keys-only read
+// of whether paths on the host hold credentials), then one KMS Decrypt.
 import { encryptionContext } from './credential.ts';
 import { NoCredentialError, ValidationError } from './errors.ts';
 import { candidateRegistries, normaliseImage } from './image-reference.ts';
@@ -24,6 +25,11 @@ export interface RegistryAuth {
   readonly username: string | null;
   readonly email: string | null;
   readonly password: string;
+  /**
+   * The project holds credentials for paths on the matched key's host (`<host>/...`): this answer is
+   * right for this image, not for every image on the host (a kubelet provider must not cache it per registry).
+   */
+  readonly pathScoped: boolean;
 }
 
 export interface ResolveDeps {
@@ -49,11 +55,12 @@ export function registryLookup(query: { readonly image?: string | undefined; rea
 }
 
 export async function resolveRegistryAuth(deps: ResolveDeps, project: string, lookup: RegistryLookup): Promise<RegistryAuth> {
-  const credential = await deps.reader.firstMatch(project, lookup.registries);
+  const host = (lookup.registries.at(-1) ?? '').split('/')[0] ?? '';
+  const [credential, pathScoped] = await Promise.all([deps.reader.firstMatch(project, lookup.registries), deps.reader.holdsPathsOn(project, host)]);
   if (!credential) throw new NoCredentialError(noCredentialMessage(lookup));
   const password = await deps.decryptor.decrypt(credential.ciphertext, encryptionContext(project, credential.id));
   const { id, registry, server, username, email } = credential;
-  return { credentialId: id, registry, image: lookup.image, server, username, email, password };
+  return { credentialId: id, registry, image: lookup.image, server, username, email, password, pathScoped };
 }
 
 function noCredentialMessage({ image, registries }: RegistryLookup): string {

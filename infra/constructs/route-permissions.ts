@@ -38,9 +38,10 @@ export function routePermissions(route: Route['name'], table: ITable, key: IKey)
       // GetItem finds the credential's registry; two conditional Deletes remove it and its guard.
       return [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] })];
     case 'resolve-registry-auth':
-      // BatchGetItem reads the candidate registry guards, GetItem the matching credential.
+      // BatchGetItem reads the candidate registry guards, GetItem the matching credential, Query
+      // (keys only, one item) whether paths on the host hold credentials.
       return [
-        new PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
+        new PolicyStatement({ actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn] }),
         onKey('kms:Decrypt', key),
       ];
     case 'get-dockerconfigjson':

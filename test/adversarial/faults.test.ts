@@ -135,18 +135,25 @@ describe('KMS fails: 503 and nothing written', () => {
   });
 });
 
+// The 503's message says what is known: DynamoDB refused the write (or it was never sent), so
+// nothing changed; or an attempt got no definite answer (a 5xx, a timeout), so it may have been saved.
+const nothingChanged = /unavailable; nothing was changed\.$/;
+const maySaved = /did not answer in time; the credential may have been saved: list the project's credentials to check/;
+
 describe('DynamoDB fails after KMS succeeded: 503, no item, no orphaned guard', () => {
   it.each([
-    ['failing (500 InternalServerError)', () => awsError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError')],
-    ['throttled (ThrottlingException)', () => awsError(400, 'com.amazonaws.dynamodb.v20120810#ThrottlingException')],
-    ['unreachable (connection refused)', connectionRefused],
-    ['cancelling every transaction (TransactionConflict)', () => transactionCanceled('None', 'TransactionConflict')],
-  ])('DynamoDB %s', async (_, fault) => {
+    ['failing (500 InternalServerError)', () => awsError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError'), maySaved],
+    ['throttled (ThrottlingException)', () => awsError(400, 'com.amazonaws.dynamodb.v20120810#ThrottlingException'), nothingChanged],
+    ['unreachable (connection refused)', connectionRefused, nothingChanged],
+    ['cancelling every transaction (TransactionConflict)', () => transactionCanceled('None', 'TransactionConflict'), nothingChanged],
+  ])('DynamoDB %s', async (_, fault, message) => {
     const kms = new FaultInjector();
     const db = new FaultInjector((op) => (op === 'TransactWriteItems' ? fault() : undefined));
     const project = uniqueProject('dbfault');
     const password = trackSecret(`db-fault-${crypto.randomUUID()}`);
-    expectUnavailable(await add(handlers(kms, db), project, { server: 'quay.io', password }), password);
+    const reply = await add(handlers(kms, db), project, { server: 'quay.io', password });
+    expectUnavailable(reply, password);
+    expect(reply.json.message).toMatch(message);
     expect(kms.count('Encrypt')).toBe(1); // KMS did its part
     expect(db.count('TransactWriteItems')).toBeGreaterThanOrEqual(sdkTimeouts.maxAttempts);
     expect(await rawItems(project)).toEqual([]); // neither the credential nor its REGISTRY# guard
@@ -215,12 +222,61 @@ describe('DynamoDB fails after KMS succeeded: 503, no item, no orphaned guard', 
   });
 });
 
+/** Every transaction reaches DynamoDB Local and commits; its answer is held until the deadline aborts the call. */
+function transactionsAnsweredTooLate() {
+  const real = new NodeHttpHandler(clientConfig.requestHandler);
+  const db = new FaultInjector((op, _call, request, options) =>
+    op === 'TransactWriteItems'
+      ? real.handle(request, options).then(async ({ response }) => {
+          for await (const _ of response.body as Readable);
+          return never(options);
+        })
+      : undefined,
+  );
+  return { db, real };
+}
+
+describe('a transaction DynamoDB applies but answers only after the deadline', () => {
+  it('add: the 503 says the credential may have been saved, list shows it, and a retried add names it in its 409', async () => {
+    const { db, real } = transactionsAnsweredTooLate();
+    const project = uniqueProject('late');
+    const password = trackSecret(`late-answer-${crypto.randomUUID()}`);
+    const started = performance.now();
+    const reply = await add(handlers(new FaultInjector(), db), project, { server: 'quay.io', password });
+    expectUnavailable(reply, password);
+    expect(reply.json.message).toMatch(maySaved);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(sdkTimeouts.operationDeadlineMs - 50); // the deadline ended it
+    expect(db.count('TransactWriteItems')).toBe(1);
+
+    const healthy = handlers();
+    const listed = await invoke(healthy.list, routes.listCredentials, { pathParameters: { project } });
+    expect(listed.json.items).toHaveLength(1);
+    expect(listed.json.items[0]).toMatchObject({ registry: 'quay.io', server: 'quay.io' });
+    const retried = await add(healthy, project, { server: 'quay.io', password });
+    expect(retried.status).toBe(409);
+    expect(retried.json.existingId).toBe(listed.json.items[0].id);
+    real.destroy();
+  });
+
+  it('delete: the 503 says it may have been deleted, and list shows it gone', async () => {
+    const project = uniqueProject('latedel');
+    const healthy = handlers();
+    const created = await add(healthy, project, { server: 'ghcr.io', password: trackSecret(`late-delete-${crypto.randomUUID()}`) });
+    const { db, real } = transactionsAnsweredTooLate();
+    const reply = await invoke(handlers(new FaultInjector(), db).delete, routes.deleteCredential, { pathParameters: { project, id: created.json.id } });
+    expectUnavailable(reply);
+    expect(reply.json.message).toMatch(/did not answer in time; the credential may have been deleted: list/);
+    expect((await invoke(healthy.list, routes.listCredentials, { pathParameters: { project } })).json.items).toEqual([]);
+    real.destroy();
+  });
+});
+
 describe('DynamoDB fails during delete: 503 and nothing deleted', () => {
   it.each([
-    ['the transaction fails (500)', 'TransactWriteItems', () => awsError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError')],
-    ['the lookup is throttled', 'GetItem', () => awsError(400, 'com.amazonaws.dynamodb.v20120810#ThrottlingException')],
-    ['the transaction is refused a connection', 'TransactWriteItems', connectionRefused],
-  ])('%s', async (_, failing, fault) => {
+    ['the transaction fails (500)', 'TransactWriteItems', () => awsError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError'), /may have been deleted/],
+    ['the lookup is throttled', 'GetItem', () => awsError(400, 'com.amazonaws.dynamodb.v20120810#ThrottlingException'), nothingChanged],
+    ['the transaction is refused a connection', 'TransactWriteItems', connectionRefused, nothingChanged],
+  ])('%s', async (_, failing, fault, message) => {
     const project = uniqueProject('delfault');
     const healthy = handlers();
     const created = await add(healthy, project, { server: 'ghcr.io', password: trackSecret(`del-fault-${crypto.randomUUID()}`) });
@@ -232,6 +288,7 @@ describe('DynamoDB fails during delete: 503 and nothing deleted', () => {
     const broken = handlers(new FaultInjector(), db);
     const reply = await invoke(broken.delete, routes.deleteCredential, { pathParameters: { project, id: created.json.id } });
     expectUnavailable(reply);
+    expect(reply.json.message).toMatch(message);
     expect(db.count(failing)).toBe(sdkTimeouts.maxAttempts);
     expect(await rawItems(project)).toEqual(before); // the credential and its guard are both still there
 

@@ -7,6 +7,12 @@ import { limits } from '../../functions/contract/config.ts';
 
 /** The fuzz projects (the fuzz runs on a private stack, so fixed names are its own). */
 export const projects = ['fuzz-a', 'fuzz-b', 'fuzz-c'];
+/**
+ * Verify's project, apart from the others: verify calls out to the stored registry, so the fuzz
+ * aims verify at known ids of this project only, whose credentials all point at 127.0.0.1 ports
+ * nothing listens on (no DNS lookup, no packet beyond loopback); anywhere else its ids never exist.
+ */
+export const verifyProject = 'fuzz-verify';
 
 // ---------------------------------------------------------------------------------------------
 // Passwords: a 12-character marker ("FZK" and 9 generated letters or digits), then anything. The
@@ -50,8 +56,8 @@ const traversal = [
 ];
 const pollution = ['__proto__', 'constructor', 'prototype', '%5F%5Fproto%5F%5F', 'toString', 'hasOwnProperty'];
 
-const projectSegment = fc.oneof(
-  { weight: 12, arbitrary: fc.constantFrom(...projects) },
+const projectSegmentIn = (targets: readonly string[]) => fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom(...targets) },
   { weight: 2, arbitrary: fc.constantFrom(...traversal, ...pollution) },
   { weight: 1, arbitrary: fc.constantFrom(...projects).map((p) => `${p}%2F..%2F${projects[0]}`) },
   { weight: 1, arbitrary: fc.constantFrom(...projects).map((p) => p.toUpperCase()) },
@@ -59,6 +65,7 @@ const projectSegment = fc.oneof(
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 70 }).map(enc) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }).map(enc) },
 );
+const projectSegment = projectSegmentIn(projects);
 
 type IdRecipe = { known: number; other: boolean } | { literal: string };
 const idSegment: fc.Arbitrary<IdRecipe> = fc.oneof(
@@ -133,7 +140,8 @@ const email = fc.oneof(
 );
 const extraKey = fc.constantFrom('passwrd', '__proto__', 'constructor', 'prototype', 'Password', 'registry', 'id', 'ciphertext', 'project');
 
-type PasswordSlot = { marker: string; tail: string; wrap: 'plain' | 'array' | 'object' | 'absent' };
+/** `absent` misspells the password's key; `none` sends no password (an update that leaves it). */
+type PasswordSlot = { marker: string; tail: string; wrap: 'plain' | 'array' | 'object' | 'absent' | 'none' };
 type BodyRecipe =
   | { kind: 'object'; fields: Record<string, unknown>; password: PasswordSlot; extra?: [string, unknown] | undefined; protoText: boolean }
   | { kind: 'raw'; text: string }
@@ -202,10 +210,13 @@ const methodFor = (right: Method) =>
 export interface RequestRecipe {
   /** A well-formed add: 201 or 409 when the password fits, else 400 naming password. */
   readonly nearValidAdd?: boolean;
-  readonly route: 'add' | 'list' | 'delete';
+  readonly route: 'add' | 'list' | 'delete' | 'update' | 'verify';
   readonly method: Method;
   readonly project: string;
   readonly id?: IdRecipe;
+  /** After the id: `/verify` and its near misses. */
+  readonly suffix?: string;
+  readonly ifMatch?: string | undefined;
   readonly query: Array<[string, string]>;
   readonly contentType: string | undefined;
   readonly body: BodyRecipe;
@@ -236,6 +247,26 @@ const validAddBody: fc.Arbitrary<BodyRecipe> = fc.record({
   extra: fc.constant(undefined),
   protoText: fc.constant(false),
 });
+const validUpdateBody: fc.Arbitrary<BodyRecipe> = fc.record({
+  kind: fc.constant('object' as const),
+  fields: fc.record({ username: fc.constantFrom('me', 'robot$ci', 'ünïcödé', null), email: fc.constantFrom('me@example.com', 'ops@example.org', null) }, { requiredKeys: [] }),
+  password: fc.record({
+    marker,
+    tail: fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 30 })),
+    wrap: fc.constantFrom('plain' as const, 'plain' as const, 'none' as const),
+  }),
+  extra: fc.constant(undefined),
+  protoText: fc.constant(false),
+});
+const knownId = fc.oneof({ weight: 4, arbitrary: fc.record({ known: fc.nat(), other: fc.boolean() }) }, { weight: 1, arbitrary: fc.uuid().map((literal) => ({ literal })) });
+const ifMatch = {
+  nearValid: fc.option(fc.constantFrom('"1"', '"2"', '"3"', 'W/"2"', '*'), { freq: 3, nil: undefined }),
+  hostile: fc.option(fc.constantFrom('"1"', 'garbage', '', '"0"', '"-1"', '"1", "2"', `"${'9'.repeat(20)}"`, '"1.5"', 'W/', '**'), { freq: 2, nil: undefined }),
+};
+const verifySuffix = fc.oneof(
+  { weight: 8, arbitrary: fc.constant('/verify') },
+  { weight: 1, arbitrary: fc.constantFrom('/verify/', '/VERIFY', '/verify/x', '/verif', '/verify%00', '/%76erify', '/verify/..', '/..', '') },
+);
 const nearValid = {
   add: fc.record({
     nearValidAdd: fc.constant(true), route: fc.constant('add' as const), method: fc.constant('POST'), project: fuzzProject, query: fc.constant([] as Array<[string, string]>),
@@ -248,7 +279,15 @@ const nearValid = {
   }),
   delete: fc.record({
     route: fc.constant('delete' as const), method: fc.constant('DELETE'), project: fuzzProject,
-    id: fc.oneof({ weight: 4, arbitrary: fc.record({ known: fc.nat(), other: fc.boolean() }) }, { weight: 1, arbitrary: fc.uuid().map((literal) => ({ literal })) }),
+    id: knownId,
+    query: fc.constant([] as Array<[string, string]>), contentType: fc.constant(undefined), body: fc.constant({ kind: 'none' as const }),
+  }),
+  update: fc.record({
+    route: fc.constant('update' as const), method: fc.constant('PATCH'), project: fuzzProject, id: knownId, ifMatch: ifMatch.nearValid,
+    query: fc.constant([] as Array<[string, string]>), contentType: fc.constant('application/json'), body: validUpdateBody,
+  }),
+  verify: fc.record({
+    route: fc.constant('verify' as const), method: fc.constant('POST'), project: fc.constant(verifyProject), id: knownId, suffix: fc.constant('/verify'),
     query: fc.constant([] as Array<[string, string]>), contentType: fc.constant(undefined), body: fc.constant({ kind: 'none' as const }),
   }),
 };
@@ -258,11 +297,20 @@ const hostile = {
   delete: fc.record({
     route: fc.constant('delete' as const), method: methodFor('DELETE'), project: projectSegment, id: idSegment, query, contentType, body: stray,
   }),
+  update: fc.record({
+    route: fc.constant('update' as const), method: methodFor('PATCH'), project: projectSegment, id: idSegment, ifMatch: ifMatch.hostile, query, contentType, body: addBody,
+  }),
+  verify: fc.record({
+    route: fc.constant('verify' as const), method: methodFor('POST'), project: projectSegmentIn([verifyProject, ...projects]), id: idSegment, suffix: verifySuffix,
+    query, contentType, body: stray,
+  }),
 };
 export const recipes = {
   add: fc.oneof({ weight: 1, arbitrary: nearValid.add }, { weight: 3, arbitrary: hostile.add }),
   list: fc.oneof({ weight: 1, arbitrary: nearValid.list }, { weight: 3, arbitrary: hostile.list }),
   delete: fc.oneof({ weight: 1, arbitrary: nearValid.delete }, { weight: 3, arbitrary: hostile.delete }),
+  update: fc.oneof({ weight: 1, arbitrary: nearValid.update }, { weight: 3, arbitrary: hostile.update }),
+  verify: fc.oneof({ weight: 1, arbitrary: nearValid.verify }, { weight: 3, arbitrary: hostile.verify }),
 } satisfies Record<string, fc.Arbitrary<RequestRecipe>>;
 
 
@@ -278,14 +326,14 @@ export interface Built {
   readonly wellFormedPasswordBytes?: number;
 }
 
-/** `knownIds(project)`: the ids the model holds there, for deletes aimed at real credentials. */
+/** `knownIds(project)`: the ids the model holds there, for deletes, updates and verifies aimed at real credentials. */
 export function build(recipe: RequestRecipe, knownIds: (project: string) => readonly string[]): Built {
   const passwords: string[] = [];
   let body: Buffer | undefined;
   const b = recipe.body;
   if (b.kind === 'object') {
     const pw = `${b.password.marker}${b.password.tail}`;
-    passwords.push(pw);
+    if (b.password.wrap !== 'none') passwords.push(pw);
     const fields: Record<string, unknown> = { ...b.fields };
     if (b.password.wrap === 'plain') fields['password'] = pw;
     if (b.password.wrap === 'array') fields['password'] = [pw];
@@ -301,10 +349,11 @@ export function build(recipe: RequestRecipe, knownIds: (project: string) => read
     body = Buffer.from(b.bytes);
   }
   let path = `/projects/${recipe.project}/docker-credentials`;
-  if (recipe.id) path += `/${resolveId(recipe.project, recipe.id, knownIds)}`;
+  if (recipe.id) path += `/${resolveId(recipe.project, recipe.id, knownIds)}${recipe.suffix ?? ''}`;
   if (recipe.query.length > 0) path += `?${recipe.query.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}`;
   const headers: Record<string, string> = {};
   if (recipe.contentType !== undefined) headers['content-type'] = recipe.contentType;
+  if (recipe.ifMatch !== undefined) headers['if-match'] = recipe.ifMatch;
   const wellFormed = recipe.nearValidAdd && passwords[0] !== undefined;
   return { method: recipe.method, path, headers, body, passwords, ...(wellFormed && { wellFormedPasswordBytes: Buffer.byteLength(passwords[0]!) }) };
 }

@@ -14,11 +14,14 @@
 //      naming `password` when it has more;
 // and once at the end:
 //   5. the whole table, read raw with a Scan, holds exactly what the accepted requests (201 adds,
-//      204 deletes) left: every credential item and registry guard, the items that were there
-//      before unchanged byte for byte, nothing else in any partition, so a rejected request changed
-//      nothing anywhere; and list returns the same;
+//      200 updates and verifies, 204 deletes) left: every credential item and registry guard, the
+//      items that were there before unchanged byte for byte unless an accepted request changed them
+//      (then the ciphertext is new exactly when an update carried a password), nothing else in any
+//      partition, so a rejected request changed nothing anywhere; and list returns the same;
 //   6. the private server's log holds no password or marker, and does hold request lines.
-// REGCRED_FUZZ_RUNS sets the requests per route (default 2000). REGCRED_FUZZ_SEED replays a run:
+// Verify calls out to the stored registry, so it is aimed only at its own project, whose
+// credentials point at closed 127.0.0.1 ports (fuzz-requests.ts, verifyProject): never a DNS lookup
+// or a packet beyond loopback. REGCRED_FUZZ_RUNS sets the requests per route (default 2000). REGCRED_FUZZ_SEED replays a run:
 // every request recipe and password comes from fast-check's seeded generator, so the same seed
 // sends the same requests per route in the same order (test/unit/fuzz-replay.test.ts). What the
 // server answers can still differ: ids are UUIDv7 of the server's clock, and requests in flight
@@ -29,16 +32,17 @@ import { DynamoDBClient, paginateScan, type AttributeValue } from '@aws-sdk/clie
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limits } from '../../functions/contract/config.ts';
-import { credential, credentialPage, errorBody, errorCodes } from '../../functions/contract/schemas.ts';
+import { credential, credentialPage, errorBody, errorCodes, verifyResult, type Credential } from '../../functions/contract/schemas.ts';
 import { routes } from '../../functions/contract/routes.ts';
 import { keyOf } from '../../functions/contract/table.ts';
 import { localCredentials } from '../../local/sigv4-verifier.ts';
 import { invoke, loadHandlers } from '../support/handlers.ts';
 import { checkResponse } from '../support/openapi-check.ts';
 import { startPrivateStack, type PrivateStack } from '../support/private-stack.ts';
+import { freePort } from '../support/registry.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 import { checkRequestLog, findSecrets, secretForms } from '../support/secret-search.ts';
-import { boundaryTails, build, enc, fuzzBatches, leakedMarkers, marker, markerLength, projects, recipes, type Built } from './fuzz-requests.ts';
+import { boundaryTails, build, enc, fuzzBatches, leakedMarkers, marker, markerLength, projects, recipes, verifyProject, type Built } from './fuzz-requests.ts';
 
 const perRoute = Number(process.env['REGCRED_FUZZ_RUNS'] ?? 2000);
 const seed = Number(process.env['REGCRED_FUZZ_SEED'] ?? Date.now() % 2 ** 31);
@@ -64,7 +68,7 @@ afterAll(async () => {
   const log = await stack.stop();
   expect(findSecrets(log, passwords), 'a password in the private server log').toEqual([]);
   expect(leakedMarkers(log, markers), 'a generated password in the private server log').toEqual([]);
-  const sent = counts.add + counts.list + counts.delete;
+  const sent = Object.values(counts).reduce((a, b) => a + b);
   expect(checkRequestLog(log, probe)).toBeGreaterThanOrEqual(probe.requests + Math.floor(sent / 2));
 });
 
@@ -79,11 +83,18 @@ function track(req: Built): Built {
 
 // ---------------------------------------------------------------------------------------------
 // The model: what each project must hold, from the accepted requests only.
-type Credential = { id: string; server: string; registry: string; username: string | null; email: string | null; createdAt: string };
 const model = new Map<string, Map<string, Credential>>();
 const modelOf = (project: string) => model.get(project) ?? model.set(project, new Map()).get(project)!;
-const knownIds = (project: string) => [...(model.get(project)?.keys() ?? [])];
-const counts = { add: 0, list: 0, delete: 0 };
+const knownIds = (project: string) => (project === verifyProject ? [] : [...(model.get(project)?.keys() ?? [])]);
+/** Verify's targets: only credentials of its project stored with a 127.0.0.1 registry (closed ports). */
+const verifiableIds = (project: string) =>
+  project === verifyProject ? [...(model.get(project)?.values() ?? [])].filter((c) => /^127\.0\.0\.1:\d+$/.test(c.registry)).map((c) => c.id) : [];
+/** Deleted ids: an update answered 200 may reach the model after the delete that followed it. */
+const deleted = new Set<string>();
+/** Ids whose password an accepted update replaced (a new ciphertext), and ids a verify claimed (checkStartedAt). */
+const rotated = new Set<string>();
+const claimed = new Set<string>();
+const counts = { add: 0, list: 0, delete: 0, update: 0, verify: 0 };
 const statuses: Record<string, number> = {};
 
 interface Reply {
@@ -116,7 +127,7 @@ function send(req: Built): Promise<Reply> {
 /** The project and id the server routes a path to, if any (it resolves dot segments like a URL). */
 function routed(path: string): { project: string; id?: string } | undefined {
   const { pathname } = new URL(path, 'http://localhost');
-  const match = /^\/projects\/([^/]+)\/docker-credentials(?:\/([^/]+))?$/.exec(pathname);
+  const match = /^\/projects\/([^/]+)\/docker-credentials(?:\/([^/]+)(?:\/verify)?)?$/.exec(pathname);
   if (!match) return undefined;
   try {
     return { project: decodeURIComponent(match[1]!), ...(match[2] && { id: decodeURIComponent(match[2]) }) };
@@ -178,12 +189,38 @@ function check(req: Built, reply: Reply): void {
     const known = modelOf(target!.project);
     expect(known.has(target!.id!), `${where}: deleted an id the model does not have there`).toBe(true);
     known.delete(target!.id!);
+    deleted.add(target!.id!);
+  } else if (method === 'PATCH') {
+    expect(reply.status, where).toBe(200);
+    followUpdate(req, target!.project, credential.parse(JSON.parse(reply.text)), reply.headers['etag'], where);
+  } else if (method === 'POST') {
+    expect(reply.status, where).toBe(200);
+    expect(req.path.startsWith(`/projects/${verifyProject}/`), `${where}: a verify outside its project succeeded`).toBe(true);
+    const result = verifyResult.parse(JSON.parse(reply.text));
+    const known = modelOf(target!.project).get(target!.id!);
+    expect(known, `${where}: verified an id the model does not have there`).toBeDefined();
+    claimed.add(known!.id);
+    // The stored result is the latest check's (one per 10 s per credential, so they never overlap).
+    if (known!.checkedAt === null || known!.checkedAt < result.checkedAt) Object.assign(known!, { status: result.status, checkedAt: result.checkedAt });
   } else {
     expect(reply.status, where).toBe(200);
     expect(method, where).toBe('GET');
     expect(reply.headers['content-type'] ?? 'none', where).toMatch(/^application\/json/);
     credentialPage.parse(JSON.parse(reply.text));
   }
+}
+
+/** The model follows an accepted update: the highest version wins, as updates of one id may be answered out of order. */
+function followUpdate(req: Built, project: string, updated: Credential, etag: string | undefined, where: string): void {
+  expect(etag, where).toBe(`"${updated.version}"`);
+  expect(updated.version, where).toBeGreaterThan(1);
+  expect(updated.updatedAt, where).not.toBeNull();
+  if (req.passwords.length > 0 && JSON.parse(req.body!.toString()).password !== undefined) rotated.add(updated.id);
+  const known = modelOf(project);
+  if (deleted.has(updated.id)) return; // updated, then deleted: the delete's 204 was checked first
+  const current = known.get(updated.id);
+  expect(current, `${where}: updated an id the model does not have there`).toBeDefined();
+  if (updated.version > current!.version) known.set(updated.id, updated);
 }
 
 async function listAll(project: string): Promise<Credential[]> {
@@ -202,7 +239,7 @@ async function listAll(project: string): Promise<Credential[]> {
 }
 
 function fuzzRoute(route: keyof typeof recipes, routeSeed: number): Promise<void> {
-  return fuzzBatches(route, { seed: routeSeed, batches, batchSize: inFlight }, knownIds, async (batch) => {
+  return fuzzBatches(route, { seed: routeSeed, batches, batchSize: inFlight }, route === 'verify' ? verifiableIds : knownIds, async (batch) => {
     const replies = await Promise.all(batch.map((req) => send(track(req))));
     counts[route] += batch.length;
     batch.forEach((req, i) => check(req, replies[i]!));
@@ -230,31 +267,47 @@ function expectTableMatchesModel(table: Map<string, Item>, before: Map<string, I
   for (const [project, credentials] of model) {
     for (const c of credentials.values()) {
       const pk = { S: keyOf.project(project) };
-      const item: Item = { pk, sk: { S: keyOf.credential(c.id) }, id: { S: c.id }, server: { S: c.server }, registry: { S: c.registry }, createdAt: { S: c.createdAt } };
+      const item: Item = {
+        pk, sk: { S: keyOf.credential(c.id) }, id: { S: c.id }, server: { S: c.server }, registry: { S: c.registry }, createdAt: { S: c.createdAt },
+        version: { N: String(c.version) },
+      };
       if (c.username !== null) item['username'] = { S: c.username };
       if (c.email !== null) item['email'] = { S: c.email };
+      if (c.updatedAt !== null) item['updatedAt'] = { S: c.updatedAt };
+      if (c.status !== null) Object.assign(item, { status: { S: c.status }, checkedAt: { S: c.checkedAt }, checkedVersion: { N: String(c.version) } });
       const guard: Item = { pk, sk: { S: keyOf.registryGuard(c.registry) }, credentialId: { S: c.id } };
       for (const i of [item, guard]) expected.set(itemKey(i), i);
     }
   }
   expect([...table.keys()].sort(), 'the keys of every item in the table').toEqual([...expected.keys()].sort());
   for (const [key, item] of table) {
-    const { ciphertext, ...rest } = item;
+    // The ciphertext is compared with the one before; checkStartedAt (a verify's claim time) by presence.
+    const { ciphertext, checkStartedAt, ...rest } = item;
+    const id = item['id']?.S ?? '';
+    expect(checkStartedAt?.N !== undefined, `${key}: checkStartedAt`).toBe(claimed.has(id));
     if (key.includes('|CREDENTIAL#')) expect(ciphertext?.B?.length ?? 0, key).toBeGreaterThan(0);
     expect(ciphertext === undefined ? item : rest, key).toEqual(expected.get(key));
-    if (before.has(key)) expect(item, `${key} changed`).toEqual(before.get(key));
+    const old = before.get(key);
+    if (old === undefined) continue;
+    const changed = expected.get(key)?.['updatedAt'] !== undefined || claimed.has(id);
+    if (!changed) expect(item, `${key} changed`).toEqual(old);
+    else expect(Buffer.from(ciphertext!.B!).equals(Buffer.from(old['ciphertext']!.B!)), `${key}: a new ciphertext exactly when an update carried a password`).toBe(!rotated.has(id));
   }
 }
 
 describe('fuzzing every route over HTTP', () => {
   it(`never 5xx, always the error shape, never a password, the password limit to the byte, rejected requests change nothing in the whole table (${perRoute} requests per route)`, async () => {
     console.log(`fuzz seed ${seed} (replay: REGCRED_FUZZ_SEED=${seed} REGCRED_FUZZ_RUNS=${perRoute} npx vitest run test/adversarial/fuzz.test.ts)`);
-    // Seed each fuzz project with credentials so lists, conflicts and deletes have something to hit.
-    const seedMarkers = fc.sample(marker, { seed, numRuns: 3 * projects.length });
-    for (const [p, project] of projects.entries()) {
+    // Seed each fuzz project with credentials so lists, conflicts, deletes and updates have something
+    // to hit; verify's project with logins for 127.0.0.1 ports nothing listens on.
+    const closedPorts = await Promise.all([1, 2, 3].map(() => freePort()));
+    const seedProjects = [...projects, verifyProject];
+    const seedMarkers = fc.sample(marker, { seed, numRuns: 3 * seedProjects.length });
+    for (const [p, project] of seedProjects.entries()) {
       for (const n of [1, 2, 3]) {
         const pw = `${seedMarkers[p * 3 + n - 1]}-seed`;
-        const body = { kind: 'raw' as const, text: JSON.stringify({ server: `seed${n}.example.com`, password: pw }) };
+        const server = project === verifyProject ? `127.0.0.1:${closedPorts[n - 1]}` : `seed${n}.example.com`;
+        const body = { kind: 'raw' as const, text: JSON.stringify({ server, username: 'me', password: pw }) };
         const req = track({ ...build({ route: 'add', method: 'POST', project, query: [], contentType: 'application/json', body }, knownIds), passwords: [pw] });
         const reply = await send(req);
         expect(reply.status).toBe(201);
@@ -265,7 +318,7 @@ describe('fuzzing every route over HTTP', () => {
     expectTableMatchesModel(before, new Map());
 
     const started = performance.now();
-    await Promise.all([fuzzRoute('add', seed), fuzzRoute('list', seed + 1), fuzzRoute('delete', seed + 2)]);
+    await Promise.all([fuzzRoute('add', seed), fuzzRoute('list', seed + 1), fuzzRoute('delete', seed + 2), fuzzRoute('update', seed + 3), fuzzRoute('verify', seed + 4)]);
     const seconds = (performance.now() - started) / 1000;
 
     // 5. The whole table holds exactly what the accepted requests left, and list says the same.
@@ -275,17 +328,16 @@ describe('fuzzing every route over HTTP', () => {
       expect(listed.map((i) => i.id).sort(), project).toEqual([...expected.keys()].sort());
       for (const item of listed) expect(item, project).toEqual(expected.get(item.id));
     }
-    const total = counts.add + counts.list + counts.delete;
+    const total = Object.values(counts).reduce((a, b) => a + b);
     console.log(
       `fuzz: ${JSON.stringify(counts)} requests in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s, ${inFlight} in flight), ` +
         `statuses ${JSON.stringify(statuses)}, ${passwords.size} passwords, projects reached ${model.size}`,
     );
-    expect(counts.add).toBeGreaterThanOrEqual(perRoute);
-    expect(counts.list).toBeGreaterThanOrEqual(perRoute);
-    expect(counts.delete).toBeGreaterThanOrEqual(perRoute);
+    for (const route of Object.keys(counts) as Array<keyof typeof counts>) expect(counts[route], route).toBeGreaterThanOrEqual(perRoute);
     // The mix reached the interesting outcomes, not only 400s (too few requests might not).
-    const outcomes = perRoute >= 500 ? [200, 201, 204, 400, 404, 405, 409, 413] : [200, 400];
+    const outcomes = perRoute >= 500 ? [200, 201, 204, 400, 404, 405, 409, 412, 413, 429] : [200, 400];
     for (const status of outcomes) expect(statuses[status] ?? 0, `status ${status}`).toBeGreaterThan(0);
+    expect(rotated.size + claimed.size, 'accepted updates with a password and verifies').toBeGreaterThan(0);
   }, Math.max(180_000, perRoute * 60)); // ~3x the time a loaded 2-core box needs
 });
 

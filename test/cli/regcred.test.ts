@@ -195,6 +195,8 @@ describe('regcred docker', () => {
     );
     expect(conflict).toMatchObject({ code: 1, stdout: '' });
     expect(conflict.stderr).toContain(existingId);
+    expect(conflict.stderr).toContain(`If an earlier add of it answered 503 "may have been saved", this is that credential`);
+    expect(conflict.stderr).toContain(`regcred docker update-credentials ${existingId}`);
     noStackTrace(conflict.stderr);
 
     const invalid = await regcred(

@@ -11,12 +11,17 @@ import { uniqueProject } from '../support/handlers.ts';
 import { freePort } from '../support/registry.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 import { startFaultApi } from './fault-api.ts';
+import { kubeletCache, type ProviderAnswer } from './kubelet-cache.ts';
 
 const apiVersion = 'credentialprovider.kubelet.k8s.io/v1';
 const { apiUrl } = inject('localStack');
 const project = uniqueProject('kubelet');
 const hubPassword = trackCredential('hubuser', `kubelet-hub-${crypto.randomUUID()}`);
 const orgPassword = trackCredential('org-a-bot', `kubelet-org-${crypto.randomUUID()}`);
+// A host with both a host-level and a path-scoped credential.
+const mixedProject = uniqueProject('kubelet-mixed');
+const ghcrHostPassword = trackCredential('ghcr-bot', `kubelet-ghcr-${crypto.randomUUID()}`);
+const mixedOrgPassword = trackCredential('org-a-bot', `kubelet-mixed-org-${crypto.randomUUID()}`);
 
 let bins: BuiltBins;
 let configHome: string;
@@ -37,6 +42,8 @@ beforeAll(async () => {
     buildBinsForTest(),
     apiAdd(project, { server: 'https://index.docker.io/v1/', username: 'hubuser', password: hubPassword }),
     apiAdd(project, { server: 'ghcr.io/org-a', username: 'org-a-bot', password: orgPassword }),
+    apiAdd(mixedProject, { server: 'ghcr.io', username: 'ghcr-bot', password: ghcrHostPassword }),
+    apiAdd(mixedProject, { server: 'ghcr.io/org-a', username: 'org-a-bot', password: mixedOrgPassword }),
   ]);
 }, 120_000);
 
@@ -78,6 +85,35 @@ describe('CredentialProviderResponse', () => {
       stderr: '',
       stdout: `{"apiVersion":"${apiVersion}","kind":"CredentialProviderResponse","cacheKeyType":"Image","cacheDuration":"0s"}\n`,
     });
+  });
+});
+
+describe('a host with a host-level and path-scoped credentials, through the kubelet cache', () => {
+  const answer = async (image: string, projectName: string): Promise<ProviderAnswer> => {
+    const result = await provider(['--project', projectName], request(image));
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout);
+  };
+
+  it('the host-level answer is cacheKeyType Image when path-scoped credentials exist on the host', async () => {
+    expect(await answer('ghcr.io/other/app', mixedProject)).toMatchObject({
+      cacheKeyType: 'Image',
+      auth: { 'ghcr.io': { username: 'ghcr-bot', password: ghcrHostPassword } },
+    });
+    expect(await answer('ghcr.io/org-a/app', mixedProject)).toMatchObject({ cacheKeyType: 'Image', auth: { 'ghcr.io/org-a': { username: 'org-a-bot' } } });
+  });
+
+  it('pulling ghcr.io/other/app first does not make ghcr.io/org-a/app use the host login', async () => {
+    const kubelet = kubeletCache((image) => answer(image, mixedProject));
+    expect(await kubelet.pull('ghcr.io/other/app')).toEqual({ username: 'ghcr-bot', ranProvider: true });
+    expect(await kubelet.pull('ghcr.io/org-a/app')).toEqual({ username: 'org-a-bot', ranProvider: true });
+    expect(await kubelet.pull('ghcr.io/other/app')).toEqual({ username: 'ghcr-bot', ranProvider: false });
+  });
+
+  it('control: a host with no path-scoped credentials is answered once for the whole registry', async () => {
+    const kubelet = kubeletCache((image) => answer(image, project));
+    expect(await kubelet.pull('docker.io/library/nginx')).toEqual({ username: 'hubuser', ranProvider: true });
+    expect(await kubelet.pull('docker.io/me/app')).toEqual({ username: 'hubuser', ranProvider: false });
   });
 });
 

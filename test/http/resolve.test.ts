@@ -68,7 +68,7 @@ describe('GET /projects/{project}/registry-auth', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers.get('cache-control')).toBe('no-store');
     expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(Object.keys(reply.json)).toEqual(['credentialId', 'registry', 'image', 'server', 'username', 'email', 'password']);
+    expect(Object.keys(reply.json)).toEqual(['credentialId', 'registry', 'image', 'server', 'username', 'email', 'password', 'pathScoped']);
     expect(registryAuth.safeParse(reply.json).success).toBe(true);
     const { password, ...rest } = reply.json;
     expect(password === hubPassword, 'the stored password, byte for byte').toBe(true);
@@ -79,6 +79,7 @@ describe('GET /projects/{project}/registry-auth', () => {
       server: 'https://index.docker.io/v1/',
       username: 'me',
       email: 'me@example.com',
+      pathScoped: false, // no docker.io/... key in the project
     });
 
     const digest = `sha256:${'ab'.repeat(32)}`;
@@ -92,6 +93,7 @@ describe('GET /projects/{project}/registry-auth', () => {
       expect(r.status, image).toBe(200);
       expect(r.json.credentialId, image).toBe(expected.id);
       expect(r.json.registry, image).toBe(expected.registry);
+      expect(r.json.pathScoped, image).toBe(expected.registry !== 'docker.io');
       expect(r.json.password === pw, image).toBe(true);
     }
   });

@@ -142,10 +142,10 @@ describe('least privilege', () => {
     }
   });
 
-  it('resolve: BatchGetItem and GetItem on the table, kms:Decrypt only with both encryption-context keys', () => {
+  it('resolve: BatchGetItem, GetItem and Query on the table, kms:Decrypt only with both encryption-context keys', () => {
     expect(roleOf('resolve-registry-auth').statements).toEqual([
       ...base('resolve-registry-auth'),
-      onTable('dynamodb:BatchGetItem', 'dynamodb:GetItem'),
+      onTable('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'),
       onKey('kms:Decrypt'),
     ]);
   });

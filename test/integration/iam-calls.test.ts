@@ -97,7 +97,10 @@ const scenarios: Record<RouteName, () => Promise<void>> = {
   'resolve-registry-auth': async () => {
     const project = uniqueProject('iam');
     await newCredential(project, 'ghcr.io/org');
+    await newCredential(project, 'ghcr.io');
     expect((await call(routes.resolveRegistryAuth, { pathParameters: { project }, query: { image: 'ghcr.io/org/app:1' } })).status).toBe(200);
+    const host = await call(routes.resolveRegistryAuth, { pathParameters: { project }, query: { image: 'ghcr.io/other/app' } });
+    expect([host.status, host.json.registry, host.json.pathScoped]).toEqual([200, 'ghcr.io', true]);
     expect((await call(routes.resolveRegistryAuth, { pathParameters: { project }, query: { image: 'quay.io/other/app' } })).status).toBe(404);
   },
   'get-dockerconfigjson': async () => {
@@ -148,11 +151,12 @@ describe('every SDK call a handler makes is allowed by its role in the synthesis
     expect(denied(name, calls)).toEqual([]);
   });
 
-  it('recorded what each route really does (add: transaction + Encrypt, list: Query, delete: GetItem + transaction)', () => {
+  it('recorded what each route really does (add: transaction + Encrypt, list: Query, delete: GetItem + transaction, resolve: guards, credential, paths below the host, Decrypt)', () => {
     const operations = (name: RouteName) => [...new Set(recorded.get(name)!.map((c) => `${c.service}:${c.operation}`))].sort();
     expect(operations('add-credential')).toEqual(expect.arrayContaining(['dynamodb:TransactWriteItems', 'kms:Encrypt']));
     expect(operations('list-credentials')).toEqual(['dynamodb:Query']);
     expect(operations('delete-credential')).toEqual(['dynamodb:GetItem', 'dynamodb:TransactWriteItems']);
+    expect(operations('resolve-registry-auth')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt']);
   });
 
   it('controls: the check refuses calls another role does not allow, and a KMS context the conditions reject', () => {

@@ -87,11 +87,15 @@ function readerOf(registries: readonly string[]) {
     const id = `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`;
     byRegistry.set(registry, { project: 'p', id, server: registry, registry, username: 'u', email: null, createdAt: '', version: 1, updatedAt: null, status: null, checkedAt: null, ciphertext: new Uint8Array() });
   }
-  const calls = { firstMatch: 0 };
+  const calls = { firstMatch: 0, holdsPathsOn: 0 };
   const reader: CredentialReader = {
     firstMatch: async (_, keys) => {
       calls.firstMatch++;
       return keys.map((k) => byRegistry.get(k)).find((c) => c !== undefined);
+    },
+    holdsPathsOn: async (_, host) => {
+      calls.holdsPathsOn++;
+      return [...byRegistry.keys()].some((k) => k.startsWith(`${host}/`));
     },
     pages: async function* () {
       yield [...byRegistry.values()];
@@ -106,7 +110,7 @@ async function resolvedKey(stored: readonly string[], query: { image?: string; s
   const { reader, calls } = readerOf(stored);
   try {
     const auth = await resolveRegistryAuth({ reader, decryptor }, 'p', registryLookup(query));
-    expect(calls).toEqual({ firstMatch: 1 });
+    expect(calls).toEqual({ firstMatch: 1, holdsPathsOn: 1 });
     return auth.registry;
   } catch (error) {
     if (error instanceof NoCredentialError) return null;
@@ -180,7 +184,37 @@ describe('the lookup and the answer', () => {
       username: 'u',
       email: null,
       password: `pw-of-${credential.id}`,
+      pathScoped: true,
     });
+  });
+
+  it.each([
+    [['ghcr.io', 'ghcr.io/org'], { image: 'ghcr.io/other/app' }, 'ghcr.io', true],
+    [['ghcr.io', 'ghcr.io/org'], { image: 'ghcr.io/org/app' }, 'ghcr.io/org', true],
+    [['ghcr.io', 'ghcr.io/org'], { server: 'ghcr.io' }, 'ghcr.io', true],
+    [['ghcr.io', 'ghcr.iox/org', 'ghcr.io:5000/org'], { image: 'ghcr.io/org/app' }, 'ghcr.io', false],
+    [['docker.io', 'quay.io/org'], { image: 'nginx' }, 'docker.io', false],
+    [['docker.io', 'docker.io/me'], { server: 'https://index.docker.io/v1/' }, 'docker.io', true],
+  ])('stored %j, %j: matches %s, pathScoped %s', async (stored, query, registry, pathScoped) => {
+    const { reader } = readerOf(stored);
+    expect(await resolveRegistryAuth({ reader, decryptor }, 'p', registryLookup(query))).toMatchObject({ registry, pathScoped });
+  });
+
+  it('asks whether paths below the host hold credentials beside the match, not after it', async () => {
+    const { reader } = readerOf(['ghcr.io']);
+    const started: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gated: CredentialReader = {
+      ...reader,
+      firstMatch: async (...args) => (started.push('firstMatch'), await gate, reader.firstMatch(...args)),
+      holdsPathsOn: async (...args) => (started.push('holdsPathsOn'), await gate, reader.holdsPathsOn(...args)),
+    };
+    const auth = resolveRegistryAuth({ reader: gated, decryptor }, 'p', registryLookup({ image: 'ghcr.io/a/b' }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(started.sort()).toEqual(['firstMatch', 'holdsPathsOn']);
+    release();
+    expect(await auth).toMatchObject({ registry: 'ghcr.io', pathScoped: false });
   });
 
   it.each([
