@@ -22,9 +22,12 @@ function files(): Map<string, Uint8Array> {
   return site;
 }
 
+/** Whether a path is the console's (its page or its files), not the API's. */
+export const isConsolePath = (pathname: string) => pathname === '/' || pathname.startsWith('/console/');
+
 /** Answers GET / and GET /console/*; returns false for every other request. */
 export function serveConsole(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
-  if (req.method !== 'GET' || (pathname !== '/' && !pathname.startsWith('/console/'))) return false;
+  if (req.method !== 'GET' || !isConsolePath(pathname)) return false;
   const name = pathname === '/' ? 'index.html' : pathname.slice(1);
   const body = files().get(name);
   if (!body) return false;

@@ -5,6 +5,9 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { openApiDocument } from '../../functions/contract/openapi.ts';
+import { isConsolePath } from '../../local/console.ts';
+import { healthRoute } from '../../local/health.ts';
+import { openApiPath } from '../../local/http-server.ts';
 
 export interface Exchange {
   readonly method: string;
@@ -48,6 +51,8 @@ export function responseProblem(exchange: Exchange): string | undefined {
   // Resolved like the local server resolves a request target (dot segments, a leading //).
   const pathname = URL.parse(exchange.path, 'http://localhost')?.pathname ?? exchange.path;
   const where = `${exchange.method} ${pathname.slice(0, 200)} -> ${exchange.status}`;
+  // The local server's own pages beside the API (the console, /health, /openapi.json) are not in the document.
+  if (method === 'get' && (isConsolePath(pathname) || pathname === healthRoute.path || pathname === openApiPath)) return undefined;
   const match = templates.find(({ regex }) => regex.test(pathname));
   const operation = match && document.paths[match.template]?.[method];
   if (!match || !operation) {
