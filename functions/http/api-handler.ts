@@ -3,7 +3,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { limits } from '../contract/config.ts';
@@ -18,7 +17,6 @@ type Request = middy.Request<ApiEvent, HttpResult, Error, Context>;
 
 export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<HttpResult>) {
   const stack = middy<ApiEvent, HttpResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(accessLogAndErrors(route))
     .use(httpHeaderNormalizer())
     .use(bodyGuard(route));
@@ -49,11 +47,17 @@ function bodyGuard(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Con
   };
 }
 
+// One log line per request. Its per-request keys go on that line rather than on the shared logger
+// (appendKeys/injectLambdaContext), so concurrent invocations cannot mix them and a request costs
+// one logger call: the logger's per-call state handling was most of regcred's warm overhead.
 function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
   const started = new WeakMap<object, number>();
   const log = (request: Request) => {
     const statusCode = request.response?.statusCode ?? 500;
     const entry = {
+      ...lambdaKeys(request.context),
+      requestId: request.event.requestContext?.requestId,
+      project: safeProject(request.event),
       route: route.name,
       method: route.method,
       statusCode,
@@ -65,13 +69,23 @@ function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, E
   return {
     before: (request: Request) => {
       started.set(request, performance.now());
-      logger.appendKeys({ requestId: request.event.requestContext?.requestId, project: safeProject(request.event) });
     },
     after: log,
     onError: (request: Request) => {
       request.response = errorResponse(toErrorBody(request.error));
       log(request);
     },
+  };
+}
+
+/** The keys Powertools' injectLambdaContext adds, under the same names. */
+function lambdaKeys(context: Context) {
+  return {
+    cold_start: logger.isColdStartInvocation(),
+    function_arn: context.invokedFunctionArn,
+    function_memory_size: context.memoryLimitInMB,
+    function_name: context.functionName,
+    function_request_id: context.awsRequestId,
   };
 }
 
