@@ -20,13 +20,37 @@ export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<Ht
     .use(accessLogAndErrors(route))
     .use(httpHeaderNormalizer())
     .use(bodyGuard(route));
-  if (route.hasBody) stack.use(httpJsonBodyParser({ disableContentTypeCheck: true }));
+  if (route.hasBody) stack.use(jsonBody());
   return stack.handler(handle);
 }
 
 /** Parses a value with a schema; a failure becomes a 400 naming each field. */
 export function parse<T extends z.ZodMiniType>(schema: T, value: unknown): z.output<T> {
   return schema.parse(value);
+}
+
+// A body with no backslash and neither "__proto__" nor "constructor" in it cannot hold the keys
+// middy's parser rejects, so plain JSON.parse gives the same object, several times faster than
+// middy's parse with a reviver. Anything else, and anything JSON.parse refuses, goes to middy's
+// parser and gets its result or its error.
+const mayHoldForbiddenKeys = /__proto__|constructor|\\/;
+
+function jsonBody(): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
+  const middyParser = httpJsonBodyParser({ disableContentTypeCheck: true }) as MiddlewareObj<ApiEvent, HttpResult, Error, Context>;
+  return {
+    before: (request: Request) => {
+      const { body, isBase64Encoded } = request.event;
+      if (typeof body === 'string' && !isBase64Encoded && !mayHoldForbiddenKeys.test(body)) {
+        try {
+          request.event.body = JSON.parse(body);
+          return;
+        } catch {
+          // middy's parser below reports it.
+        }
+      }
+      return middyParser.before?.(request);
+    },
+  };
 }
 
 const jsonContentType = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -47,11 +71,14 @@ function bodyGuard(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Con
   };
 }
 
+/** Per-request state kept on middy's request (a WeakMap keyed by request cost more per call). */
+const timing = (request: Request) => request.internal as { startedAt?: number };
+
 // One log line per request. Its per-request keys go on that line rather than on the shared logger
 // (appendKeys/injectLambdaContext), so concurrent invocations cannot mix them and a request costs
-// one logger call: the logger's per-call state handling was most of regcred's warm overhead.
+// one logger call instead of five (each reads environment variables inside Powertools).
+
 function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
-  const started = new WeakMap<object, number>();
   const log = (request: Request) => {
     const statusCode = request.response?.statusCode ?? 500;
     const entry = {
@@ -61,14 +88,14 @@ function accessLogAndErrors(route: Route): MiddlewareObj<ApiEvent, HttpResult, E
       route: route.name,
       method: route.method,
       statusCode,
-      durationMs: Math.round(performance.now() - (started.get(request) ?? performance.now())),
+      durationMs: Math.round(performance.now() - (timing(request).startedAt ?? performance.now())),
     };
     if (statusCode >= 500) logger.error('request failed', { ...entry, ...describeFailure(request.error) });
     else logger.info('request', entry);
   };
   return {
     before: (request: Request) => {
-      started.set(request, performance.now());
+      timing(request).startedAt = performance.now();
     },
     after: log,
     onError: (request: Request) => {
