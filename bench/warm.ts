@@ -127,7 +127,8 @@ async function withGcLog<T>(fn: () => Promise<T>): Promise<{ value: T; gcs: [num
   observer.observe({ entryTypes: ['gc'] });
   try {
     const value = await fn();
-    await new Promise((resolve) => setImmediate(resolve));
+    // GC entries reach observers only once the event loop turns, which the timed loop never lets it do.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     return { value, gcs };
   } finally {
     observer.disconnect();
