@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError, UnavailableError } from '../core/errors.t
 import type { CredentialPage, CredentialStore } from '../core/ports.ts';
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
-import { clientConfig, withDeadline, type Deadline } from './aws-clients.ts';
+import { clientConfig, operationDeadline } from './aws-clients.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -60,10 +60,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
         },
       ],
     });
-    await withDeadline((deadline) => this.write(command, credential.registry, guardKey, deadline));
-  }
-
-  private async write(command: TransactWriteItemsCommand, registry: string, guardKey: Item, deadline: Deadline): Promise<void> {
+    const deadline = operationDeadline();
     for (let attempt = 0; ; attempt++) {
       try {
         await this.db.send(command, deadline);
@@ -73,7 +70,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
         const guard = reasons[0];
         if (guard?.Code === 'ConditionalCheckFailed') {
           const owner = guard.Item?.['credentialId']?.S ?? (await this.guardOwner(guardKey, deadline));
-          if (owner !== undefined) throw conflict(registry, owner);
+          if (owner !== undefined) throw conflict(credential.registry, owner);
           // The guard was deleted since the check (its credential was deleted): the registry is free, try again.
         }
         const retryable = guard?.Code === 'ConditionalCheckFailed' || reasons.some((r) => r.Code === 'TransactionConflict');
@@ -85,17 +82,20 @@ export class DynamoDbCredentialStore implements CredentialStore {
 
   async list(project: string, limit: number, afterId: string | null): Promise<CredentialPage> {
     const pk = keyOf.project(project);
-    // One item more than asked tells whether another page exists without an empty trailing call.
-    const command = new QueryCommand({
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': s(pk), ':prefix': s(credentialSortPrefix) },
-      ...projection,
-      Limit: limit + 1,
-      ExclusiveStartKey: afterId ? { pk: s(pk), sk: s(keyOf.credential(afterId)) } : undefined,
-    });
+    const deadline = operationDeadline();
     try {
-      const result = await withDeadline((deadline) => this.db.send(command, deadline));
+      // One item more than asked tells whether another page exists without an empty trailing call.
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': s(pk), ':prefix': s(credentialSortPrefix) },
+          ...projection,
+          Limit: limit + 1,
+          ExclusiveStartKey: afterId ? { pk: s(pk), sk: s(keyOf.credential(afterId)) } : undefined,
+        }),
+        deadline,
+      );
       const items = (result.Items ?? []).slice(0, limit).map(fromItem);
       const more = (result.Items?.length ?? 0) > limit || result.LastEvaluatedKey !== undefined;
       return { items, lastId: more && items.length > 0 ? (items.at(-1)?.id ?? null) : null };
@@ -105,12 +105,9 @@ export class DynamoDbCredentialStore implements CredentialStore {
   }
 
   async delete(project: string, id: string): Promise<void> {
-    await withDeadline((deadline) => this.deleteWithin(project, id, deadline));
-  }
-
-  private async deleteWithin(project: string, id: string, deadline: Deadline): Promise<void> {
     const pk = s(keyOf.project(project));
     const key = { pk, sk: s(keyOf.credential(id)) };
+    const deadline = operationDeadline();
     let registry: string | undefined;
     try {
       const found = await this.db.send(
@@ -151,7 +148,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
     }
   }
 
-  private async guardOwner(key: Item, deadline: Deadline): Promise<string | undefined> {
+  private async guardOwner(key: Item, deadline: { abortSignal: AbortSignal }): Promise<string | undefined> {
     try {
       const found = await this.db.send(new GetItemCommand({ TableName: this.table, Key: key, ConsistentRead: true }), deadline);
       return found.Item?.['credentialId']?.S;

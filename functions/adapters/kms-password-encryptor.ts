@@ -1,6 +1,6 @@
 import { EncryptCommand, KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { envNames, requiredEnv } from '../contract/config.ts';
-import { clientConfig, withDeadline } from './aws-clients.ts';
+import { clientConfig, operationDeadline } from './aws-clients.ts';
 import { UnavailableError } from '../core/errors.ts';
 import type { PasswordEncryptor } from '../core/ports.ts';
 
@@ -20,8 +20,14 @@ export class KmsPasswordEncryptor implements PasswordEncryptor {
 
   async encrypt(password: string, context: Record<string, string>): Promise<Uint8Array> {
     try {
-      const command = new EncryptCommand({ KeyId: this.keyId, Plaintext: Buffer.from(password, 'utf8'), EncryptionContext: context });
-      const result = await withDeadline((deadline) => this.kms.send(command, deadline));
+      const result = await this.kms.send(
+        new EncryptCommand({
+          KeyId: this.keyId,
+          Plaintext: Buffer.from(password, 'utf8'),
+          EncryptionContext: context,
+        }),
+        operationDeadline(),
+      );
       if (!result.CiphertextBlob) throw new Error('KMS returned no ciphertext');
       return result.CiphertextBlob;
     } catch (error) {
