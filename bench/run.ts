@@ -1,4 +1,5 @@
 // `npm run bench`: every measurement of issue #5 in one run, then bench/RESULTS.md and results.json.
+// `npm run bench -- --only warm`: the warm measurement alone, printed, nothing written (for iterating).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandPath, routes } from '../functions/contract/routes.ts';
@@ -17,12 +18,20 @@ import { startInMemoryDynamo } from './scale-db.ts';
 import { startBenchStack } from './stack.ts';
 import { measureThroughput } from './throughput.ts';
 import { measureUpdateWarm } from './update-warm.ts';
-import { measureWarm } from './warm.ts';
+import { measureWarm, printWarm } from './warm.ts';
 
 const workDir = join(repoRoot, 'bench/.work');
 mkdirSync(workDir, { recursive: true });
 const started = performance.now();
 const step = (name: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${name}`);
+
+if (process.argv.includes('--only')) {
+  const only = process.argv[process.argv.indexOf('--only') + 1];
+  if (only !== 'warm') throw new Error(`--only supports "warm", not ${only}`);
+  Object.assign(process.env, localEnvironment('http://127.0.0.1:9', 'http://127.0.0.1:9'));
+  printWarm(await measureWarm());
+  process.exit(0);
+}
 
 step('1/7 bundles: synthesizing the CDK app and the baselines with real bundling');
 const bundles = synthBundles(workDir);

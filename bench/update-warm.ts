@@ -32,7 +32,16 @@ export async function measureUpdateWarm(invocations = 10_000, rounds = 10): Prom
   const table = process.env['REGCRED_TABLE_NAME'] ?? '';
   const bare = bareUpdate(kmsClient({ requestHandler }), dynamoClient({ requestHandler }), table, process.env['REGCRED_KMS_KEY_ID'] ?? '');
   return measurePair(
-    { regcred: () => handler(event(), lambdaContext(routes.updateCredential, randomUUID())), baseline: () => bare(event()) },
+    {
+      regcred: () => {
+        const [e, context] = [event(), lambdaContext(routes.updateCredential, randomUUID())];
+        return () => handler(e, context);
+      },
+      baseline: () => {
+        const e = event();
+        return () => bare(e);
+      },
+    },
     200,
     invocations,
     rounds,

@@ -112,13 +112,24 @@ export const routes = {
 
 export const routeList: readonly Route[] = Object.values(routes);
 
+// Templates are the route table's paths: split once into literals and parameter names.
+const splitTemplates = new Map<string, readonly string[]>();
+
 /** Fills a path template: expand('/p/{project}', { project: 'x' }) === '/p/x'. */
 export function expandPath(template: string, params: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+  let parts = splitTemplates.get(template);
+  if (!parts) {
+    parts = template.split(/\{(\w+)\}/);
+    splitTemplates.set(template, parts);
+  }
+  let path = parts[0] ?? '';
+  for (let i = 1; i < parts.length; i += 2) {
+    const key = parts[i] ?? '';
     const value = params[key];
     if (value === undefined) throw new Error(`missing path parameter ${key}`);
-    return encodeURIComponent(value);
-  });
+    path += encodeURIComponent(value) + (parts[i + 1] ?? '');
+  }
+  return path;
 }
 
 /** Why a path parameter sent percent-encoded is refused (see functions/http/api-handler.ts). */

@@ -15,10 +15,20 @@ const defaultHttpsPort = 443;
 // A distribution path component (lowercased first).
 const pathComponent = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 
-export type ServerParse = { ok: true; registry: string } | { ok: false; reason: string };
+export type ServerParse = { readonly ok: true; readonly registry: string } | { readonly ok: false; readonly reason: string };
+
+// add parses the same server twice (the request schema, then the use case): the last answer is kept.
+let last: { readonly input: string; readonly result: ServerParse } | undefined;
 
 /** Parses a registry server such as `us.gcr.io`, `https://index.docker.io/v1/` or `localhost:5000`. */
 export function parseServer(input: string): ServerParse {
+  if (last?.input === input) return last.result;
+  const result = parseUncached(input);
+  last = { input, result };
+  return result;
+}
+
+function parseUncached(input: string): ServerParse {
   const server = input.trim();
   if (server.length === 0) return fail('must not be empty');
   if (server.length > maxServerLength) return fail(`must be at most ${maxServerLength} characters`);

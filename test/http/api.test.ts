@@ -99,6 +99,9 @@ describe('the HTTP API', () => {
     ['bad email', 'POST', credentials(project), JSON.stringify({ ...good, email: 'nope' }), undefined, 400, 'email'],
     ['broken _json_key', 'POST', credentials(project), JSON.stringify({ server: 'gcr.io', username: '_json_key', password }), undefined, 400, 'password'],
     ['__proto__ key', 'POST', credentials(project), `{"server":"x.io","password":"${password}","__proto__":{"admin":true}}`, undefined, 400, 'body'],
+    ['__proto__ key spelled with a JSON escape', 'POST', credentials(project), `{"server":"x.io","password":"${password}","\\u005f_proto__":{"admin":true}}`, undefined, 400, 'body'],
+    ['constructor.prototype key', 'POST', credentials(project), `{"server":"x.io","password":"${password}","constructor":{"prototype":{"admin":true}}}`, undefined, 400, 'body'],
+    ['malformed JSON with a backslash', 'POST', credentials(project), `{"server": "x\\", "password": "${password}"`, undefined, 400, 'body'],
   ] as const)('%s -> %i naming %s', async (_, method, path, body, contentType, status, field) => {
     const reply = await call(method, path, { ...(body !== undefined && { body }), contentType: contentType as string | null | undefined });
     expect(reply.status).toBe(status);
