@@ -54,7 +54,7 @@ function sequenceLength(bytes: Uint8Array, i: number): number {
 /** Throws a 400 naming every string field (and `body` for a key) that is not well-formed UTF-16. */
 export function assertWellFormed(value: unknown): void {
   const issues: FieldIssue[] = [];
-  collect(value, [], issues);
+  collect(value, issues);
   if (issues.length > 0) {
     throw new ValidationError(`Invalid request: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}.`, issues);
   }
@@ -62,15 +62,35 @@ export function assertWellFormed(value: unknown): void {
 
 const notText = 'must be valid UTF-8 text (no invalid bytes or unpaired surrogates)';
 
-function collect(value: unknown, path: string[], issues: FieldIssue[]): void {
-  if (typeof value === 'string') {
-    if (!value.isWellFormed()) issues.push({ path: path.join('.') || 'body', message: notText });
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => collect(item, [...path, String(index)], issues));
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      if (!key.isWellFormed()) issues.push({ path: path.join('.') || 'body', message: `has a key that ${notText}` });
-      else collect(item, [...path, key], issues);
+interface PathNode {
+  readonly key: string;
+  readonly parent: PathNode | undefined;
+}
+
+const pathOf = (node: PathNode | undefined): string => {
+  const keys: string[] = [];
+  for (let n = node; n; n = n.parent) keys.unshift(n.key);
+  return keys.join('.') || 'body';
+};
+
+// Iterative, with parent links for the path: a body may nest thousands of levels deep (16 KiB of
+// `[`), which a recursive walk would answer with a stack overflow (a 500) instead of a 400.
+const badKey = Symbol('a key that is not well-formed');
+
+function collect(root: unknown, issues: FieldIssue[]): void {
+  const stack: [unknown, PathNode | undefined][] = [[root, undefined]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [value, node] = next;
+    if (value === badKey) {
+      issues.push({ path: pathOf(node), message: `has a key that ${notText}` });
+    } else if (typeof value === 'string') {
+      if (!value.isWellFormed()) issues.push({ path: pathOf(node), message: notText });
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], { key: String(i), parent: node }]);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value).reverse()) {
+        stack.push(key.isWellFormed() ? [item, { key, parent: node }] : [badKey, node]);
+      }
     }
   }
 }

@@ -138,4 +138,11 @@ describe('UTF-8 request text', () => {
   it('names unpaired surrogates in nested fields and keys', () => {
     expect(issuesOf({ a: ['ok', '\ud800'], b: { c: 'x\udc00' }, '\ud83d': 1, d: '\ud83d\ude00' })).toEqual(['a.1', 'b.c', 'body']);
   });
+
+  it('walks a body nested 100,000 levels deep without overflowing the stack (a 400, never a 500)', () => {
+    let deep: unknown = '\ud800';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => assertWellFormed(deep)).toThrow(/must be valid UTF-8 text/);
+    expect(issuesOf(JSON.parse(`${'['.repeat(8000)}"ok"${']'.repeat(8000)}`))).toEqual([]);
+  });
 });
