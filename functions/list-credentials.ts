@@ -1,5 +1,5 @@
 // Lambda entry (composition root): imports nothing of KMS.
-import { DynamoDbCredentialStore } from './adapters/dynamodb-credential-store.ts';
+import { DynamoDbCredentialLister } from './adapters/dynamodb-credential-list.ts';
 import { listCredentialsHandler } from './http/handlers/list-credentials.ts';
 
-export const handler = listCredentialsHandler({ store: DynamoDbCredentialStore.fromEnv() });
+export const handler = listCredentialsHandler({ store: DynamoDbCredentialLister.fromEnv() });

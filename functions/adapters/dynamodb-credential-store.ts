@@ -2,7 +2,6 @@ import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
-  QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -14,6 +13,7 @@ import type { CheckClaim, CredentialChanges, CredentialPage, CredentialStore } f
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';
+import { queryCredentialPage } from './dynamodb-credential-list.ts';
 import { credentialKey, fromItem, fromStoredItem, n, s, toItem, versionOf, viewProjection, type Item } from './dynamodb-items.ts';
 import { updateExpression } from './update-expression.ts';
 import { mayHaveBeenApplied, trackWriteOutcomes } from './write-outcome.ts';
@@ -78,28 +78,8 @@ export class DynamoDbCredentialStore implements CredentialStore {
     }
   }
 
-  async list(project: string, limit: number, afterId: string | null): Promise<CredentialPage> {
-    const pk = keyOf.project(project);
-    const deadline = operationDeadline();
-    try {
-      // One item more than asked tells whether another page exists without an empty trailing call.
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': s(pk), ':prefix': s(credentialSortPrefix) },
-          ...viewProjection,
-          Limit: limit + 1,
-          ExclusiveStartKey: afterId ? { pk: s(pk), sk: s(keyOf.credential(afterId)) } : undefined,
-        }),
-        deadline,
-      );
-      const items = (result.Items ?? []).slice(0, limit).map(fromItem);
-      const more = (result.Items?.length ?? 0) > limit || result.LastEvaluatedKey !== undefined;
-      return { items, lastId: more && items.length > 0 ? (items.at(-1)?.id ?? null) : null };
-    } catch (error) {
-      throw unavailable(error);
-    }
+  list(project: string, limit: number, afterId: string | null): Promise<CredentialPage> {
+    return queryCredentialPage(this.db, this.table, project, limit, afterId);
   }
 
   async delete(project: string, id: string): Promise<void> {

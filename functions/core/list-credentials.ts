@@ -1,6 +1,6 @@
 import type { CredentialView } from './credential.ts';
 import { decodePageToken, encodePageToken } from './page-token.ts';
-import type { CredentialStore } from './ports.ts';
+import type { CredentialLister } from './ports.ts';
 
 export interface ListCredentialsInput {
   readonly project: string;
@@ -14,7 +14,7 @@ export interface ListCredentialsResult {
 }
 
 export async function listCredentials(
-  deps: { readonly store: CredentialStore },
+  deps: { readonly store: CredentialLister },
   { project, limit, nextToken }: ListCredentialsInput,
 ): Promise<ListCredentialsResult> {
   const afterId = nextToken === undefined ? null : decodePageToken(project, nextToken);

@@ -35,10 +35,14 @@ export interface CheckClaim {
   readonly claimedAt: number;
 }
 
-export interface CredentialStore {
+/** One page of a project's credentials, in id order. */
+export interface CredentialLister {
+  list(project: string, limit: number, afterId: string | null): Promise<CredentialPage>;
+}
+
+export interface CredentialStore extends CredentialLister {
   /** Writes the credential and its registry guard atomically; ConflictError if the registry is taken. */
   create(credential: StoredCredential): Promise<void>;
-  list(project: string, limit: number, afterId: string | null): Promise<CredentialPage>;
   /** NotFoundError when the id is not in the project. */
   delete(project: string, id: string): Promise<void>;
   /**

@@ -23,7 +23,9 @@ export interface RequestLine {
 }
 
 export function apiHandler(route: Route, handle: (event: ApiEvent) => Promise<HttpResult>, line?: RequestLine) {
-  const stack = middy<ApiEvent, HttpResult, Error, Context>()
+  // No early-timeout race (middy's default sets a timer per request): every AWS call has its own
+  // deadline (adapters/aws-clients.ts), so a route answers 503 well inside its Lambda timeout.
+  const stack = middy<ApiEvent, HttpResult, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(accessLogAndErrors(route, line))
     .use(httpHeaderNormalizer())
     .use(literalPath(route))
