@@ -3,7 +3,6 @@
 // (the local stack, a helper run) never pays for them.
 import { ApiError, createClient, ProtocolError, UnreachableError, type RegcredClient } from './client.ts';
 import { readConfig, resolveSettings, UsageError, type ConfigKey } from './config.ts';
-import { nodeTransport } from './transport.ts';
 
 export interface ConnectionFlags extends Partial<Record<ConfigKey, string>> {
   readonly sigv4?: boolean;
@@ -40,12 +39,11 @@ export async function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   if (flags.sigv4 && !region) {
     throw new UsageError('--sigv4 needs a region: pass --region, set REGCRED_REGION or AWS_REGION, or run `regcred config set region <region>`.');
   }
-  if (!region) return { client: createClient({ endpoint: settings.endpoint, transport: nodeTransport }), project: settings.project };
+  if (!region) return { client: createClient({ endpoint: settings.endpoint }), project: settings.project };
   const { defaultCredentials, signRequest } = await import('./sigv4.ts');
   const credentials = await defaultCredentials();
   const client = createClient({
     endpoint: settings.endpoint,
-    transport: nodeTransport,
     async sign(request) {
       try {
         return await signRequest(request, { region, credentials });

@@ -9,8 +9,8 @@ import { connect, describeError, Failure, type Connection } from './connect.ts';
 import { goJson, sortedMap } from './go-json.ts';
 import type { Io } from './io.ts';
 
-export const helperName = 'docker-credential-regcred';
-export const notFoundMessage = 'credentials not found in native keychain';
+const helperName = 'docker-credential-regcred';
+const notFoundMessage = 'credentials not found in native keychain';
 const missingServerUrl = 'no credentials server URL';
 const missingUsername = 'no credentials username';
 const usage = `Usage: ${helperName} <store|get|erase|list|version>`;

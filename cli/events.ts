@@ -51,7 +51,7 @@ export async function tailEvents(io: Io, options: TailOptions): Promise<void> {
 }
 
 /** One line per event: time, detail-type, project/id, registry, username, then status and changed fields. */
-export function describeEvent(line: string): string {
+function describeEvent(line: string): string {
   const event = JSON.parse(line) as {
     'detail-type': string;
     time: string;

@@ -10,7 +10,7 @@ import { connect, describeError, type Connection, type ConnectionFlags } from '.
 import { goJson } from './go-json.ts';
 import type { Io } from './io.ts';
 
-export const providerName = 'regcred-kubelet-credential-provider';
+const providerName = 'regcred-kubelet-credential-provider';
 export const apiVersion = 'credentialprovider.kubelet.k8s.io/v1';
 export const defaultCacheDuration = '5m';
 

@@ -1,4 +1,4 @@
-// The pull secret's YAML, with no Node.js imports: the CLI and the console both print it.
+// The pull secret's manifest and YAML, with no Node.js imports: the CLI and the console both build them.
 
 export interface PullSecretManifest {
   readonly apiVersion: string;
@@ -22,4 +22,11 @@ export function pullSecretYaml(secret: PullSecretManifest): string {
     `  .dockerconfigjson: ${secret.data['.dockerconfigjson']}`,
     '',
   ].join('\n');
+}
+
+export const defaultSecretName = 'regcred';
+
+/** The Secret as kubectl makes it, around the base64 of the {"auths"} JSON. */
+export function pullSecretManifest(dockerConfigBase64: string, metadata: PullSecretManifest['metadata']): PullSecretManifest {
+  return { apiVersion: 'v1', kind: 'Secret', metadata, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerConfigBase64 } };
 }

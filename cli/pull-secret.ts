@@ -4,9 +4,9 @@
 import { UsageError } from './config.ts';
 import { goMarshal } from './go-json.ts';
 
-export { pullSecretYaml } from './pull-secret-yaml.ts';
+import { pullSecretManifest } from './pull-secret-yaml.ts';
 
-export const defaultSecretName = 'regcred';
+export { defaultSecretName, pullSecretYaml } from './pull-secret-yaml.ts';
 
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -23,11 +23,6 @@ export function pullSecret(dockerConfig: unknown, options: PullSecretOptions) {
   if (options.namespace !== undefined && (options.namespace.length > 63 || !label.test(options.namespace))) {
     throw new UsageError(`--namespace "${options.namespace}" is not a Kubernetes namespace (a DNS label: lowercase letters, digits and '-', at most 63).`);
   }
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: options.name, ...(options.namespace !== undefined && { namespace: options.namespace }) },
-    type: 'kubernetes.io/dockerconfigjson',
-    data: { '.dockerconfigjson': Buffer.from(goMarshal(dockerConfig)).toString('base64') },
-  };
+  const metadata = { name: options.name, ...(options.namespace !== undefined && { namespace: options.namespace }) };
+  return pullSecretManifest(Buffer.from(goMarshal(dockerConfig)).toString('base64'), metadata);
 }

@@ -1,6 +1,6 @@
 // The add form: a registry preset decides what the user types; the API's messages land next to the
 // fields they name.
-import { googleKeyProblem } from '../functions/core/google-key.ts';
+import { googleKeyProblem, googleKeyUsernames } from '../functions/core/google-key.ts';
 import { ApiError, type Api } from './api.ts';
 import { field, h, showError } from './dom.ts';
 import { presetById, presets, type Preset } from './presets.ts';
@@ -126,7 +126,7 @@ function keyFilePicker(target: Field): HTMLElement {
     if (!chosen) return;
     void chosen.text().then((text) => {
       target.input.value = text.trim();
-      showError(target, googleKeyProblem('_json_key', target.input.value));
+      showError(target, googleKeyProblem(googleKeyUsernames.json, target.input.value));
     });
   });
   return field('Or choose the key file', file).wrapper;

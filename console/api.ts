@@ -2,13 +2,9 @@
 // schemas for the answers. Locally requests go unsigned; deployed, `sign` adds SigV4 headers.
 import { expandPath, routes, type Route } from '../functions/contract/routes.ts';
 import { credential, credentialPage, dockerConfig, readError, verifyResult, type ErrorBody } from '../functions/contract/schemas.ts';
+import type { OutgoingRequest } from '../cli/sigv4.ts';
 
-export interface OutgoingRequest {
-  readonly method: string;
-  readonly url: URL;
-  readonly headers: Record<string, string>;
-  readonly body?: string;
-}
+export type { OutgoingRequest };
 export type Signer = (request: OutgoingRequest) => Promise<Record<string, string>>;
 
 /** An API refusal: its own message, the fields it names and, for 429, when to try again. */

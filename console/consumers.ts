@@ -1,6 +1,6 @@
 // What consumers need: snippets with no password, and the pull secret only on an explicit reveal.
 import { goMarshal } from '../cli/go-json.ts';
-import { pullSecretYaml } from '../cli/pull-secret-yaml.ts';
+import { defaultSecretName, pullSecretManifest, pullSecretYaml } from '../cli/pull-secret-yaml.ts';
 import { ApiError, type Api } from './api.ts';
 import { copyText, h } from './dom.ts';
 import { credHelpersSnippet, kubeletMatchImages, kubeletProviderConfig, pullSecretCommand } from './snippets.ts';
@@ -28,13 +28,7 @@ export function consumersPanel(api: Api, project: string, endpoint: string, regi
       error.textContent = '';
       try {
         const config = await api.dockerConfig(project);
-        const yaml = pullSecretYaml({
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: { name: 'regcred' },
-          type: 'kubernetes.io/dockerconfigjson',
-          data: { '.dockerconfigjson': base64(goMarshal(config)) },
-        });
+        const yaml = pullSecretYaml(pullSecretManifest(base64(goMarshal(config)), { name: defaultSecretName }));
         const hide = h('button', { type: 'button', class: 'secondary', onclick: () => revealed.replaceChildren() }, 'Hide pull secret');
         revealed.replaceChildren(snippet('Pull secret (contains the passwords)', yaml), hide);
         hide.focus();

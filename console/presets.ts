@@ -1,5 +1,6 @@
 // The registry presets of the add form, as the seed describes them: what the user types for each
 // kind of registry, and how that becomes the server and username the API takes.
+import { googleKeyUsernames } from '../functions/core/google-key.ts';
 
 export interface PresetField {
   readonly name: string;
@@ -38,7 +39,7 @@ export const presets: readonly Preset[] = [
     label: 'Google (Container or Artifact Registry)',
     serverFields: [{ name: 'host', label: 'Registry host', hint: 'gcr.io, eu.gcr.io, europe-west1-docker.pkg.dev...', value: 'gcr.io' }],
     server: (v) => trimmed(v['host']),
-    username: '_json_key',
+    username: googleKeyUsernames.json,
     passwordLabel: 'Service-account key (JSON)',
     keyFile: true,
     serverErrorField: 'host',

@@ -3,6 +3,7 @@
 // Defined here once; the server serves it and anything documenting the local server reads it here.
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { localCredentials } from './sigv4-verifier.ts';
 
 export const healthRoute = {
   method: 'GET',
@@ -24,7 +25,7 @@ export interface HealthTargets {
 export function healthCheck(targets: HealthTargets): HealthCheck {
   const config = {
     region: targets.region,
-    credentials: { accessKeyId: 'regcredlocal', secretAccessKey: 'regcredlocal' },
+    credentials: localCredentials,
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 1000, requestTimeout: 1000, throwOnRequestTimeout: true },
   };

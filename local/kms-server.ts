@@ -6,8 +6,8 @@ import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:
 import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { localAccountId as localAccount } from './lambda-event.ts';
 
-export const localAccount = '000000000000';
 const maxPlaintextBytes = 4096;
 /** Far above any real request (a 4 KiB plaintext is under 6 KiB of JSON); bounds memory. */
 export const maxKmsRequestBytes = 64 * 1024;

@@ -14,6 +14,7 @@ import {
 import type { EventSink } from '../functions/core/ports.ts';
 import { publishChanges } from '../functions/core/publish-changes.ts';
 import { toStreamedChange, type StreamRecordLike } from '../functions/adapters/stream-records.ts';
+import { localCredentials, localRegion } from './sigv4-verifier.ts';
 
 export interface StreamPublisherOptions {
   readonly endpoint: string;
@@ -27,11 +28,10 @@ export interface StreamPublisher {
   stop(): Promise<void>;
 }
 
-const credentials = { accessKeyId: 'regcredlocal', secretAccessKey: 'regcredlocal' };
 const rediscoverMs = 2000;
 
 export async function startStreamPublisher(options: StreamPublisherOptions): Promise<StreamPublisher> {
-  const config = { endpoint: options.endpoint, region: 'us-east-1', credentials };
+  const config = { endpoint: options.endpoint, region: localRegion, credentials: localCredentials };
   const db = new DynamoDBClient(config);
   const streams = new DynamoDBStreamsClient(config);
   const table = await db.send(new DescribeTableCommand({ TableName: options.tableName }));

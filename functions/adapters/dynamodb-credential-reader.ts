@@ -17,11 +17,13 @@ import type { CredentialDirectory, CredentialRef } from '../core/reverify.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';
-import { fromStoredItem, s, type Item } from './dynamodb-items.ts';
+import { credentialKey, fromStoredItem, s, type Item } from './dynamodb-items.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // BatchGetItem takes at most 100 keys; a repository path of 255 characters can have up to 128 components.
 const maxBatchKeys = 100;
 type Deadline = ReturnType<typeof operationDeadline>;
+const guardPrefixLength = keyOf.registryGuard('').length;
 
 export class DynamoDbCredentialReader implements CredentialReader, CredentialDirectory {
   private readonly db: DynamoDBClient;
@@ -96,7 +98,7 @@ export class DynamoDbCredentialReader implements CredentialReader, CredentialDir
           if (attempt > 0) await sleep(10 * 2 ** Math.min(attempt, 6) * Math.random());
           const result: BatchGetItemCommandOutput = await this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: request } }), deadline);
           for (const item of result.Responses?.[this.table] ?? []) {
-            const registry = item['sk']?.S?.slice(keyOf.registryGuard('').length);
+            const registry = item['sk']?.S?.slice(guardPrefixLength);
             const id = item['credentialId']?.S;
             if (registry !== undefined && id !== undefined) found.set(registry, id);
           }
@@ -109,7 +111,7 @@ export class DynamoDbCredentialReader implements CredentialReader, CredentialDir
 
   private async credential(project: string, id: string, deadline: Deadline): Promise<StoredCredential | undefined> {
     const found = await this.db.send(
-      new GetItemCommand({ TableName: this.table, Key: { pk: s(keyOf.project(project)), sk: s(keyOf.credential(id)) }, ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.table, Key: credentialKey(project, id), ConsistentRead: true }),
       deadline,
     );
     return found.Item ? fromStoredItem(project, found.Item) : undefined;
@@ -160,6 +162,5 @@ export class DynamoDbCredentialReader implements CredentialReader, CredentialDir
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const unavailable = (error: unknown) =>
   new UnavailableError('The credential store is unavailable; nothing was returned.', { cause: error });

@@ -17,6 +17,7 @@ import { queryCredentialPage } from './dynamodb-credential-list.ts';
 import { credentialKey, fromItem, fromStoredItem, n, s, toItem, versionOf, viewProjection, type Item } from './dynamodb-items.ts';
 import { updateExpression } from './update-expression.ts';
 import { mayHaveBeenApplied, trackWriteOutcomes } from './write-outcome.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // Concurrent adds of one registry can cancel each other (TransactionConflict), and a guard can vanish
 // between a failed check and the read of its owner (a concurrent delete); retry those a few times.
@@ -213,7 +214,6 @@ export class DynamoDbCredentialStore implements CredentialStore {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const conflict = (registry: string, existingId: string) =>
   new ConflictError(`A credential for registry ${registry} already exists in this project (id ${existingId}).`, existingId);

@@ -4,6 +4,7 @@ import type { EventSink } from '../core/ports.ts';
 import { eventDefaults, eventEnvNames } from '../contract/events.ts';
 import { requiredEnv } from '../contract/config.ts';
 import { clientConfig } from './aws-clients.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** PutEvents takes at most 10 entries per call. */
 const maxEntriesPerCall = 10;
@@ -63,4 +64,3 @@ export class EventBridgeEventSink implements EventSink {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

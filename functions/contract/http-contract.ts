@@ -59,7 +59,7 @@ export const errorWhen: Readonly<Record<ErrorCode, string>> = {
   TooManyRequests: 'This version of the credential was checked less than 10 s ago; `Retry-After` says when to try again.',
 };
 
-export const routeContracts = {
+const routeContracts = {
   'add-credential': {
     body: addCredentialRequest,
     query: addCredentialQuery,

@@ -11,7 +11,7 @@ import * as schemas from './schemas.ts';
 type JsonSchema = Record<string, unknown>;
 type Io = 'input' | 'output';
 
-export const localServer = 'http://127.0.0.1:3000';
+const localServer = 'http://127.0.0.1:3000';
 
 const description = `Store container-registry credentials per project; passwords are KMS-encrypted and never returned.
 

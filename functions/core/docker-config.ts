@@ -5,7 +5,7 @@ import { encryptionContext, type StoredCredential } from './credential.ts';
 import type { CredentialReader, PasswordDecryptor } from './ports.ts';
 import { dockerHubRegistry } from './registry.ts';
 
-export const dockerHubConfigKey = 'https://index.docker.io/v1/';
+const dockerHubConfigKey = 'https://index.docker.io/v1/';
 /** KMS Decrypt calls in flight at once for one request. */
 export const decryptConcurrency = 8;
 
@@ -27,7 +27,7 @@ export interface DockerConfigResult {
 }
 
 /** The key a registry gets in `auths`: docker's own for Docker Hub, `host[:port][/path]` otherwise. */
-export function dockerConfigKey(registry: string): string {
+function dockerConfigKey(registry: string): string {
   return registry === dockerHubRegistry ? dockerHubConfigKey : registry;
 }
 

@@ -32,7 +32,7 @@ export interface Login {
   readonly password: string;
 }
 
-export const loginClientId = 'regcred';
+const loginClientId = 'regcred';
 
 /** Where a server's /v2/ lives: its host and port (paths only scope credentials). */
 export function registryBaseUrl(server: string, insecureDefault: (host: string) => boolean): URL {
@@ -87,7 +87,7 @@ function unexpected(who: string, status: number): CheckResult {
 const result = (status: CheckResult['status'], detail: string): CheckResult => ({ status, detail });
 
 /** `Bearer realm="https://auth.example/token",service="registry.example"` -> scheme and params. */
-export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } | undefined {
+function parseChallenge(header: string): { scheme: string; params: Record<string, string> } | undefined {
   const match = /^\s*([A-Za-z]+)\s*(.*)$/s.exec(header);
   if (!match) return undefined;
   const params: Record<string, string> = {};

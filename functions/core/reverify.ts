@@ -27,7 +27,7 @@ export async function enqueueReverification(deps: { directory: CredentialDirecto
 }
 
 /** Registry checks run at most this many at a time per worker invocation. */
-export const verifyConcurrency = 4;
+const verifyConcurrency = 4;
 
 /**
  * Verifies each credential; the result is stored (and published by the stream). Returns the indexes

@@ -3,7 +3,7 @@ import { InvalidCredentialError } from './errors.ts';
 import type { Clock, CredentialStore, PasswordDecryptor, RegistryVerifier } from './ports.ts';
 
 /** Registries are not hammered: one check per credential version per interval (an update resets it). */
-export const checkIntervalMs = 10_000;
+const checkIntervalMs = 10_000;
 
 export interface VerifyCredentialDeps {
   readonly store: CredentialStore;

@@ -85,7 +85,8 @@ function bodyGuard(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Con
     before: (request: Request) => {
       const { body, isBase64Encoded, headers } = request.event;
       const raw = typeof body === 'string' ? body : '';
-      const size = isBase64Encoded ? Buffer.from(raw, 'base64').length : Buffer.byteLength(raw, 'utf8');
+      const bytes = isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
+      const size = bytes ? bytes.length : Buffer.byteLength(raw, 'utf8');
       if (size > limits.maxBodyBytes) throw new PayloadTooLargeError(payloadTooLarge().message);
       if (!route.hasBody) return;
       if (!jsonContentType.test(headers?.['content-type'] ?? '')) {
@@ -93,8 +94,8 @@ function bodyGuard(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Con
       }
       if (size === 0) throw ValidationError.field('body', 'is required: a JSON object');
       // Decoded here, not by the JSON parser (which would turn invalid bytes into U+FFFD).
-      if (isBase64Encoded) {
-        request.event.body = decodeUtf8(Buffer.from(raw, 'base64'));
+      if (bytes) {
+        request.event.body = decodeUtf8(bytes);
         request.event.isBase64Encoded = false;
       }
     },

@@ -1,9 +1,7 @@
 // End-to-end: the package's real `regcred` bin as a subprocess against the run's `npm start` stack.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -14,13 +12,12 @@ import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { signRequest } from '../../cli/sigv4.ts';
 import { localCredentials } from '../../local/sigv4-verifier.ts';
 import { apiAdd } from '../support/api.ts';
-import { cleanEnv } from '../support/bins.ts';
+import { cleanEnv, repoRoot } from '../support/bins.ts';
 import { runProgram, type Run } from '../support/run.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
-import { startRegistry, type TestRegistry } from '../support/registry.ts';
+import { freePort, startRegistry, type TestRegistry } from '../support/registry.ts';
 import { secretForms, trackSecret } from '../support/secret-audit.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 // The repository's development bin (re-runs on the project's Node 24 when needed); the packed bins are tested in package.test.ts.
 const bin = join(repoRoot, 'cli/bin.mjs');
@@ -268,12 +265,7 @@ describe('usage errors exit 2', () => {
 
 describe('an endpoint that cannot be reached', () => {
   it('exits 1 with one sentence naming the endpoint and suggesting npm start', async () => {
-    const closedPort = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const closedPort = await freePort();
     const endpoint = `http://127.0.0.1:${closedPort}`;
     const result = await regcred(['docker', 'list-credentials', '--project', 'demo', '--endpoint', endpoint]);
     expect(result).toMatchObject({ code: 1, stdout: '' });

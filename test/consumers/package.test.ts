@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAdd } from '../support/api.ts';
 import { cleanEnv, repoRoot, systemNode } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
-import { runProgram, type Run } from '../support/registry.ts';
+import { runProgram, type Run } from '../support/run.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
 const { apiUrl } = inject('localStack');

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackCredential } from '../support/secret-audit.ts';
-import { runProgram, startRegistry, type TestRegistry } from '../support/registry.ts';
+import { startRegistry, type TestRegistry } from '../support/registry.ts';
+import { runProgram } from '../support/run.ts';
 
 const username = 'harness';
 const password = trackCredential(username, `registry-harness-${crypto.randomUUID()}`);

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiAdd, apiDelete } from '../support/api.ts';
 import { buildBinsForTest, cleanEnv, runBin, systemNode, type BuiltBins } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
-import { freePort, runProgram, startRegistry, type Run, type TestRegistry } from '../support/registry.ts';
+import { freePort, startRegistry, type TestRegistry } from '../support/registry.ts';
+import { runProgram, type Run } from '../support/run.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
 const { apiUrl } = inject('localStack');

@@ -150,7 +150,7 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
   });
 
   it('does report findings, errors and warnings, when there are some (control)', () => {
-    const control = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const control = new App({ context: skipBundling });
     const scope = new Stack(control, 'Control');
     new Table(scope, 'Bare', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
     const role = new Role(scope, 'Wide', { assumedBy: new AccountRootPrincipal() });

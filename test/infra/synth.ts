@@ -37,10 +37,7 @@ export function policiesOfRole(all: Record<string, Resource>, roleId: string): [
 
 /** Every IAM policy attached to a role, and all their statements. */
 export function policiesOf(template: Template, role: IConstruct) {
-  const roleId = logicalId(role);
-  const policies = Object.entries(resources(template)).filter(
-    ([, p]) => p.Type === 'AWS::IAM::Policy' && (p.Properties['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
-  );
+  const policies = policiesOfRole(resources(template), logicalId(role));
   return { policies, statements: policies.flatMap(([, p]) => p.Properties['PolicyDocument'].Statement as Statement[]) };
 }
 

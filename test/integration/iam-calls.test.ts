@@ -16,7 +16,7 @@ import { invoke, uniqueProject, type Call, type Reply } from '../support/handler
 import { allows, permissionsFor, type Needed, type Statement } from '../support/iam-policy.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 import { recordSdkCalls, type SdkCall } from '../support/sdk-recorder.ts';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../support/registry.ts';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 type RouteName = Route['name'];
@@ -87,7 +87,7 @@ const scenarios: Record<RouteName, () => Promise<void>> = {
   'verify-credential': async () => {
     const project = uniqueProject('iam');
     // A closed loopback port (the local stack allows loopback registries): unreachable, then rate-limited.
-    const { id } = (await newCredential(project, `127.0.0.1:${await closedPort()}`)).json;
+    const { id } = (await newCredential(project, `127.0.0.1:${await freePort()}`)).json;
     const verify = () => call(routes.verifyCredential, { pathParameters: { project, id } });
     const first = await verify();
     expect([first.status, first.json.status]).toEqual([200, 'unreachable']);
@@ -173,13 +173,3 @@ describe('every SDK call a handler makes is allowed by its role in the synthesis
     expect(() => permissionsFor({ service: 'dynamodb', operation: 'BatchWriteItem', input: {} }, stackResources)).toThrow(/no IAM mapping/);
   });
 });
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
-

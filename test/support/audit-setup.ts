@@ -70,7 +70,8 @@ function startCapture(dir: string): RunAudit {
 function auditRun({ dir, printed }: RunAudit): void {
   const files = readdirSync(dir);
   const secrets = new Set<string>();
-  for (const file of files.filter((f) => f.endsWith('.secrets.json'))) {
+  const secretFiles = files.filter((f) => f.endsWith('.secrets.json'));
+  for (const file of secretFiles) {
     for (const secret of JSON.parse(readFileSync(join(dir, file), 'utf8')) as string[]) secrets.add(secret);
   }
   const serverLog = join(dir, 'server.log');
@@ -86,7 +87,7 @@ function auditRun({ dir, printed }: RunAudit): void {
   const log = haystacks['npm start server log'];
   const requests = log === undefined ? 0 : checkRequestLog(log, JSON.parse(readFileSync(join(dir, 'probe.json'), 'utf8')));
   process.stdout.write(
-    `secrets audit: ${secrets.size} passwords from ${files.filter((f) => f.endsWith('.secrets.json')).length} test files, none in ${Object.keys(haystacks).join(', ')}` +
+    `secrets audit: ${secrets.size} passwords from ${secretFiles.length} test files, none in ${Object.keys(haystacks).join(', ')}` +
       (log === undefined ? '\n' : `; ${requests} request log lines, the probe's with their request ids\n`),
   );
 }

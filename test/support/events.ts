@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 import type { DeliveredEvent } from '../../local/event-file.ts';
 
-export function publishedEvents(project: string): DeliveredEvent[] {
+function publishedEvents(project: string): DeliveredEvent[] {
   let text = '';
   try {
     text = readFileSync(inject('localStack').eventsFile, 'utf8');

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, type LocalStackInfo } from '../../local/stack.ts';
+import { readRunning, repoRoot, type LocalStackInfo } from '../../local/stack.ts';
 
 export interface PrivateStack extends LocalStackInfo {
   /** Stops the stack, removes its data and returns everything it logged. */
@@ -30,17 +30,9 @@ export async function startPrivateStack(): Promise<PrivateStack> {
   };
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline && child.exitCode === null) {
-    const info = readLock(home);
+    const info = readRunning(home);
     if (info?.apiUrl) return { ...info, stop };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`the private stack did not become ready:\n${await stop()}`);
-}
-
-function readLock(home: string): LocalStackInfo | undefined {
-  try {
-    return JSON.parse(readFileSync(join(home, 'regcred.lock'), 'utf8')) as LocalStackInfo;
-  } catch {
-    return undefined;
-  }
 }

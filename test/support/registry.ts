@@ -34,7 +34,6 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export { runProgram, type Run } from './run.ts';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -135,7 +134,7 @@ async function waitForRegistry(url: string, child: ChildProcess, log: string): P
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** Writes an OCI image layout holding one image (a layer with one small file) tagged `tag`; returns the layout dir. */
-export function writeOciImage(layout: string, tag: string): string {
+function writeOciImage(layout: string, tag: string): string {
   const blobs = join(layout, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
   const putBlob = (data: Buffer) => {

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runProgram } from './registry.ts';
+import { runProgram } from './run.ts';
 
 export interface Leaf {
   readonly certificatePem: string;

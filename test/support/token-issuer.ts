@@ -18,7 +18,7 @@ export interface TokenIssuer {
 
 const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
 
-export function signJwt(claims: Record<string, unknown>, signer: Leaf): string {
+function signJwt(claims: Record<string, unknown>, signer: Leaf): string {
   const header = base64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c: [signer.derBase64] }));
   const payload = base64url(JSON.stringify(claims));
   const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(signer.keyPem);
