@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseServer } from '../../functions/core/registry.ts';
 
@@ -52,6 +53,12 @@ describe('registry key normalisation', () => {
     ['reg.example.com:443/v2/', 'reg.example.com'],
     ['reg.example.com:80', 'reg.example.com:80'],
     ['docker.io:5000', 'docker.io:5000'],
+    // Bare host names at the limits (a label of 63, a name of 253) and dotted digits that are IPv4
+    [`${'a'.repeat(63)}.io`, `${'a'.repeat(63)}.io`],
+    [`${'a.'.repeat(125)}abc`, `${'a.'.repeat(125)}abc`],
+    ['Registry-1.Docker.IO', 'docker.io'],
+    ['1.2.3.4', '1.2.3.4'],
+    ['1-2.3', '1-2.3'],
   ])('%s -> %s', (server, registry) => {
     expect(registryOf(server)).toBe(registry);
   });
@@ -72,6 +79,11 @@ describe('registry key normalisation', () => {
     ['bad..example.com', 'host'],
     ['under_score.example.com', 'host'],
     ['999.1.1.1', 'host'],
+    ['1.2.3', 'host'],
+    [`${'a'.repeat(64)}.io`, 'host'],
+    [`${'a.'.repeat(125)}abcd`, 'host'],
+    ['a.-b.io', 'host'],
+    ['example.com.', 'host'],
     ['reg.example.com:0', 'port'],
     ['reg.example.com:70000', 'port'],
     ['reg.example.com:http', 'port'],
@@ -103,5 +115,19 @@ describe('registry key normalisation', () => {
     ['reg.example.com', 'reg.example.com:443', 'https://reg.example.com:00443/v2/'],
   ])('%s, %s and %s name one registry, so they collide', (...spellings) => {
     expect(new Set(spellings.map(registryOf)).size).toBe(1);
+  });
+
+  it('accepts a bare host name exactly when the full parse (which a scheme forces) does, with its key', () => {
+    const label = fc.stringMatching(/^[a-zA-Z0-9-]{0,64}$/);
+    const host = fc.array(fc.oneof(label, fc.constantFrom('a'.repeat(63), 'docker', 'io', '1', '255', '-')), { minLength: 1, maxLength: 8 }).map((labels) => labels.join('.'));
+    const nearLimit = fc.integer({ min: 240, max: 247 }).map((length) => `${'a.'.repeat(length)}`.slice(0, length - 3) + 'abc');
+    fc.assert(
+      fc.property(fc.oneof(host, nearLimit), (server) => {
+        const [bare, full] = [parseServer(server), parseServer(`https://${server}`)];
+        expect(bare.ok).toBe(full.ok);
+        if (bare.ok) expect(bare).toEqual(full);
+      }),
+      { numRuns: 2000, seed: 5 },
+    );
   });
 });
