@@ -1,7 +1,7 @@
 // The add route's request body and query: only the add bundle needs these schemas and what they pull in.
 import * as z from 'zod/mini';
 import { parseServer } from '../core/registry.ts';
-import { email, googleKeyCheck, nullableOptional, password, username } from './credential-fields.ts';
+import { email, googleKeyCheck, nullByDefault, password, username } from './credential-fields.ts';
 import { typeError } from './fields.ts';
 
 const server = z.string({ error: typeError('a string') }).check(
@@ -14,8 +14,8 @@ const server = z.string({ error: typeError('a string') }).check(
 export const addCredentialRequest = z
   .strictObject({
     server,
-    username: nullableOptional(username),
-    email: nullableOptional(email),
+    username: nullByDefault(username),
+    email: nullByDefault(email),
     password,
   }, { error: typeError('a JSON object') })
   .check(googleKeyCheck);
@@ -28,3 +28,6 @@ export const addCredentialQuery = z.strictObject({
     z.transform((v: 'true' | 'false') => v === 'true'),
   ),
 });
+
+/** What the query means when the request has none (most adds): no parse needed. */
+export const noAddQuery = addCredentialQuery.parse({});

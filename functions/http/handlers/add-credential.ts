@@ -1,6 +1,6 @@
 import { projectParams } from '../../contract/path-params.ts';
 import { expandPath, routes } from '../../contract/routes.ts';
-import { addCredentialQuery, addCredentialRequest } from '../../contract/add-request.ts';
+import { addCredentialQuery, addCredentialRequest, noAddQuery } from '../../contract/add-request.ts';
 import { addCredential, type AddCredentialDeps } from '../../core/add-credential.ts';
 import { apiHandler, parse } from '../api-handler.ts';
 import { entityTag } from '../etag.ts';
@@ -9,7 +9,7 @@ import { json } from '../responses.ts';
 export function addCredentialHandler(deps: AddCredentialDeps) {
   return apiHandler(routes.addCredential, async (event) => {
     const { project } = parse(projectParams, event.pathParameters);
-    const { verify } = parse(addCredentialQuery, event.queryStringParameters ?? {});
+    const { verify } = event.queryStringParameters ? parse(addCredentialQuery, event.queryStringParameters) : noAddQuery;
     const body = parse(addCredentialRequest, event.body);
     const created = await addCredential(deps, { project, ...body, verify });
     return json(201, created, {
