@@ -127,7 +127,7 @@ function accessLogAndErrors(route: Route, line?: RequestLine): MiddlewareObj<Api
       ...line?.fields(request.event, statusCode, request.error),
     };
     if (statusCode >= 500) logger.error(line?.message ?? 'request failed', { ...entry, ...describeFailure(request.error) });
-    else logger.info(line?.message ?? 'request', entry);
+    else logger.requestLine(line?.message ?? 'request', entry);
   };
   return {
     before: (request: Request) => {
