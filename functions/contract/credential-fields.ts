@@ -4,16 +4,8 @@ import { googleKeyProblem } from '../core/google-key.ts';
 import { limits } from './config.ts';
 import { typeError } from './fields.ts';
 
-/** Absent or null both mean "none" and become null (add). A default, not a pipe with a transform:
- * one wrapper less on every add's parse. Update keeps absent apart from null, so it uses this one. */
+/** Absent or null both mean "none" and become null (add; update keeps absent apart from null). */
 export const nullByDefault = <T extends z.ZodMiniType>(schema: T) => z._default(z.nullable(schema), null);
-
-/** Absent or null both mean "none" and become null. */
-export const nullableOptional = <T extends z.ZodMiniType>(schema: T) =>
-  z.pipe(
-    z.nullish(schema),
-    z.transform((v: z.output<T> | null | undefined) => v ?? null),
-  );
 
 export const username = z.string({ error: typeError('a string') }).check(
   z.minLength(1, 'must not be empty'),

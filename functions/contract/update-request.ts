@@ -1,6 +1,7 @@
 // The update route's request body: the add fields except `server`, all optional, at least one given.
+// An absent field is unchanged; a null username or email is removed.
 import * as z from 'zod/mini';
-import { email, googleKeyCheck, nullableOptional, password, username } from './credential-fields.ts';
+import { email, googleKeyCheck, password, username } from './credential-fields.ts';
 import { typeError } from './fields.ts';
 import { googleKeyUsernames } from '../core/google-key.ts';
 
@@ -9,8 +10,8 @@ const updatableFields = ['password', 'username', 'email'] as const;
 export const updateCredentialRequest = z
   .strictObject({
     server: z.optional(z.unknown()),
-    username: z.optional(nullableOptional(username)),
-    email: z.optional(nullableOptional(email)),
+    username: z.optional(z.nullable(username)),
+    email: z.optional(z.nullable(email)),
     password: z.optional(password),
   }, { error: typeError('a JSON object') })
   .check(
