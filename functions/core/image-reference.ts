@@ -1,7 +1,7 @@
 // Turns an image reference into the repository it names and the registry keys that may hold its
 // credential, with the distribution/reference rules (../shared/reference/consumers.md):
 // `nginx` -> docker.io/library/nginx, `me/app` -> docker.io/me/app, tag and digest dropped.
-import { dockerHubAliases, dockerHubRegistry } from './registry.ts';
+import { dockerHubRegistry, registryHost } from './registry.ts';
 
 const nameTotalLengthMax = 255;
 const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -42,7 +42,7 @@ function splitDomain(name: string): [string, string] {
   const isHost = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
   if (!isHost) return [dockerHubRegistry, name];
   const host = first.toLowerCase();
-  return [dockerHubAliases.has(host) ? dockerHubRegistry : host, name.slice(slash + 1)];
+  return [registryHost(host), name.slice(slash + 1)];
 }
 
 function fail(reason: string): ImageParse {

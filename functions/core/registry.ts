@@ -6,7 +6,12 @@
 // insecure (plain HTTP) fallback, so `host:80` need not be the registry `host` names.
 
 export const dockerHubRegistry = 'docker.io';
-export const dockerHubAliases: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+const dockerHubAliases: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** A lowercased host as a registry key: Docker Hub's aliases are all `docker.io`. */
+export function registryHost(host: string): string {
+  return dockerHubAliases.has(host) ? dockerHubRegistry : host;
+}
 
 const maxServerLength = 255;
 const maxHostLength = 253;
@@ -29,13 +34,10 @@ const bareHostName = /^(?=.*[a-z-])[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z
 /** Parses a registry server such as `us.gcr.io`, `https://index.docker.io/v1/` or `localhost:5000`. */
 export function parseServer(input: string): ServerParse {
   if (last?.input === input) return last.result;
-  const result = input.length <= maxHostLength && bareHostName.test(input) ? bareHost(input.toLowerCase()) : parseUncached(input);
+  const bare = input.length <= maxHostLength && bareHostName.test(input);
+  const result: ServerParse = bare ? { ok: true, registry: registryHost(input.toLowerCase()) } : parseUncached(input);
   last = { input, result };
   return result;
-}
-
-function bareHost(host: string): ServerParse {
-  return { ok: true, registry: dockerHubAliases.has(host) ? dockerHubRegistry : host };
 }
 
 function parseUncached(input: string): ServerParse {
@@ -63,8 +65,7 @@ function parseUncached(input: string): ServerParse {
   const lowered = components.map((c) => c.toLowerCase());
   if (lowered.some((c) => !pathComponent.test(c))) return fail('has an invalid path');
 
-  const host = dockerHubAliases.has(hostPort.registry) ? dockerHubRegistry : hostPort.registry;
-  return { ok: true, registry: [host, ...lowered].join('/') };
+  return { ok: true, registry: [registryHost(hostPort.registry), ...lowered].join('/') };
 }
 
 function parseAuthority(authority: string): ServerParse {
