@@ -9,7 +9,6 @@ import { openApiJson } from '../functions/contract/openapi.ts';
 import { notPercentEncoded, rawPathParameters, type Route } from '../functions/contract/routes.ts';
 import { serveConsole } from './console.ts';
 import { healthRoute, type HealthCheck } from './health.ts';
-import { invocationScope, type Scope } from './invocation-scope.ts';
 import { apiGatewayEvent, lambdaContext, unsignedCaller, type IamCaller } from './lambda-event.ts';
 import { verifyLocalSignature, type VerifySignature } from './sigv4-verifier.ts';
 
@@ -113,16 +112,27 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, cal
 export const openApiPath = '/openapi.json';
 let openApi: string | undefined;
 
+/** What `npm start` does on demand that AWS does by itself (not API routes: no IAM, loopback only). */
+export interface LocalActions {
+  /** Runs every schedule of the template now (the daily re-verification). */
+  runSchedules(): Promise<unknown>;
+}
+export const runSchedulesPath = '/local/schedules/run';
+
 interface LocalServer {
+  readonly actions?: LocalActions | undefined;
   readonly router: ReturnType<typeof createRouter>;
   readonly limit: Limiter;
-  readonly scope: Scope;
   readonly health: HealthCheck;
   readonly verify: VerifySignature;
 }
 
-async function serve({ router, limit, scope, health, verify }: LocalServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve({ router, limit, health, verify, actions }: LocalServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (actions && url.pathname === runSchedulesPath) {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use POST.` }, { allow: 'POST' });
+    return sendJson(res, 200, { runs: await actions.runSchedules() });
+  }
   if (req.method === 'GET' && url.pathname === openApiPath) {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     return void res.end((openApi ??= openApiJson()));
@@ -157,7 +167,7 @@ async function serve({ router, limit, scope, health, verify }: LocalServer, req:
   if (!verdict.ok) return sendJson(res, 403, { message: verdict.message }, { 'x-amzn-errortype': verdict.errorType });
   const event = toEvent(req, url, match, body, verdict.caller ?? unsignedCaller);
   const { requestId } = event.requestContext;
-  const result = await limit(() => scope(requestId, () => match.bound.handler(event, lambdaContext(match.bound.route, requestId))));
+  const result = await limit(() => match.bound.handler(event, lambdaContext(match.bound.route, requestId)));
   // API Gateway HTTP APIs name the request in every response; so does this server.
   const headers: Record<string, string> = { 'apigw-requestid': requestId };
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
@@ -172,9 +182,9 @@ export async function startHttpServer(
   port: number,
   host = '127.0.0.1',
   verify: VerifySignature = verifyLocalSignature,
+  actions?: LocalActions,
 ): Promise<{ server: Server; url: string }> {
-  const scope = await invocationScope(maxConcurrentInvocations);
-  const parts: LocalServer = { router: createRouter(bound), limit: createLimiter(maxConcurrentInvocations), scope, health, verify };
+  const parts: LocalServer = { router: createRouter(bound), limit: createLimiter(maxConcurrentInvocations), health, verify, actions };
   const server = createServer((req, res) => {
     serve(parts, req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'InternalError', message: 'The local server failed to run the handler.' });

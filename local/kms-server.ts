@@ -4,9 +4,10 @@
 // exact context it was made with. Key material is generated once and kept in a 0600 file.
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { localAccountId as localAccount } from './lambda-event.ts';
+import type { NeededPermission } from './iam/gate.ts';
+import type { NamedPolicy } from './iam/evaluator.ts';
+import { ServiceError, type Input, type LocalService } from './aws/server.ts';
 
 const maxPlaintextBytes = 4096;
 /** Far above any real request (a 4 KiB plaintext is under 6 KiB of JSON); bounds memory. */
@@ -18,15 +19,7 @@ interface KeyFile {
   aliases: Record<string, string>;
 }
 
-class KmsError extends Error {
-  readonly type: string;
-  readonly status: number;
-  constructor(type: string, message: string, status = 400) {
-    super(message);
-    this.type = type;
-    this.status = status;
-  }
-}
+const KmsError = ServiceError;
 
 export class LocalKeyStore {
   private readonly file: string;
@@ -49,6 +42,11 @@ export class LocalKeyStore {
     writeFileSync(this.file, JSON.stringify(this.data, null, 2), { mode: 0o600 });
     chmodSync(this.file, 0o600);
     return this.arn(keyId);
+  }
+
+  /** Every key id the store holds (as an object's own keys). */
+  keyIds(): Record<string, string> {
+    return this.data.keys;
   }
 
   arn(keyId: string): string {
@@ -161,51 +159,44 @@ function contextField(input: Record<string, unknown>): Record<string, string> {
   return context as Record<string, string>;
 }
 
-async function handle(store: LocalKeyStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const send = (status: number, body: unknown) => {
-    // After a refused oversized body the rest of it is never read: close rather than reuse the socket.
-    const close = status === 413 ? { connection: 'close' } : {};
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), ...close });
-    res.end(JSON.stringify(body));
+/** The key's ARN for an Encrypt/Decrypt/DescribeKey request (Decrypt without KeyId: the ciphertext's key). */
+function keyOfRequest(store: LocalKeyStore, operation: string, input: Input): { arn: string; alias?: string } {
+  const reference = input['KeyId'];
+  if (reference === undefined && operation === 'Decrypt') {
+    const blob = typeof input['CiphertextBlob'] === 'string' ? Buffer.from(input['CiphertextBlob'], 'base64') : Buffer.alloc(0);
+    const keyId = blob.length > 37 && blob[0] === formatVersion ? blob.subarray(1, 37).toString('ascii') : undefined;
+    // An unreadable ciphertext names no key: KMS answers InvalidCiphertextException, whoever asks.
+    if (!keyId || !Object.hasOwn(store.keyIds(), keyId)) throw new KmsError('InvalidCiphertextException', 'The ciphertext is invalid or its encryption context does not match');
+    return { arn: store.arn(keyId) };
+  }
+  const { keyId } = store.resolve(reference);
+  const alias = typeof reference === 'string' ? /(alias\/.+)$/.exec(reference)?.[1] : undefined;
+  return { arn: store.arn(keyId), ...(alias && { alias }) };
+}
+
+/**
+ * The local KMS as a service of the local AWS endpoint: each call is authorised against the caller's
+ * policies and the key's policy from the template, with the encryption context as KMS passes it.
+ */
+export function kmsService(store: LocalKeyStore, keyPolicyOf: (keyArn: string) => NamedPolicy | undefined): LocalService {
+  return {
+    targetPrefix: 'TrentService',
+    signingName: 'kms',
+    contentType: 'application/x-amz-json-1.1',
+    maxRequestBytes: maxKmsRequestBytes,
+    has: (operation) => operations.has(operation),
+    permissions(operation, input): NeededPermission[] {
+      const { arn, alias } = keyOfRequest(store, operation, input);
+      const context: Record<string, string | string[]> = { 'kms:CallerAccount': localAccount };
+      if (operation === 'Encrypt' || operation === 'Decrypt') {
+        const encryptionContext = contextField(input);
+        context['kms:EncryptionContextKeys'] = Object.keys(encryptionContext);
+        for (const [key, value] of Object.entries(encryptionContext)) context[`kms:EncryptionContext:${key}`] = value;
+        context['kms:EncryptionAlgorithm'] = 'SYMMETRIC_DEFAULT';
+      }
+      if (alias) context['kms:RequestAlias'] = alias;
+      return [{ action: `kms:${operation}`, resource: arn, context, resourcePolicy: keyPolicyOf(arn) }];
+    },
+    run: (operation, input) => operations.get(operation)!(store, input),
   };
-  try {
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith('TrentService.') ? operations.get(target.slice('TrentService.'.length)) : undefined;
-    if (req.method !== 'POST' || !operation) throw new KmsError('UnknownOperationException', 'Unsupported operation');
-    const text = await readCapped(req);
-    let input: unknown;
-    try {
-      input = text === '' ? {} : JSON.parse(text);
-    } catch {
-      throw new KmsError('SerializationException', 'The request body is not valid JSON');
-    }
-    if (typeof input !== 'object' || input === null) throw new KmsError('SerializationException', 'Expected a JSON object');
-    send(200, operation(store, input as Record<string, unknown>));
-  } catch (error) {
-    const kmsError = error instanceof KmsError ? error : new KmsError('KMSInternalException', 'Internal error', 500);
-    send(kmsError.status, { __type: kmsError.type, message: kmsError.message });
-  }
-}
-
-async function readCapped(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxKmsRequestBytes) {
-      throw new KmsError('ValidationException', `The request body must be at most ${maxKmsRequestBytes} bytes`, 413);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export async function startKmsServer(store: LocalKeyStore, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => void handle(store, req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const { port: bound } = server.address() as AddressInfo;
-  return { server, url: `http://${host}:${bound}` };
 }

@@ -11,7 +11,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { localCaller, type IamCaller } from './lambda-event.ts';
 
-const service = 'execute-api';
+const apiService = 'execute-api';
 const algorithm = 'AWS4-HMAC-SHA256';
 const maxSkewMs = 5 * 60_000;
 
@@ -48,20 +48,53 @@ const mismatch = () =>
       'and signing method. Consult the service documentation for details.',
   );
 
-export function sigV4Verifier(options: { region: string; now?: () => number }): VerifySignature {
-  const { region, now = Date.now } = options;
-  const signer = new SignatureV4({ service, region, credentials: localCredentials, sha256: Sha256, applyChecksum: false });
+/** Who holds an access key: its secret, and the caller it stands for. */
+export interface SigningIdentity {
+  readonly secretAccessKey: string;
+  readonly caller: IamCaller;
+}
+export type IdentityLookup = (accessKeyId: string) => SigningIdentity | undefined;
+
+/** The local administrator only: the credentials `localCredentials` names. */
+export const localAdministrator: IdentityLookup = (accessKeyId) =>
+  accessKeyId === localCredentials.accessKeyId ? { secretAccessKey: localCredentials.secretAccessKey, caller: localCaller } : undefined;
+
+export interface VerifierOptions {
+  readonly region: string;
+  readonly now?: () => number;
+  /** The service the credential scope must name. @default 'execute-api' */
+  readonly service?: string;
+  /** Which access keys exist. @default the local administrator's only */
+  readonly identities?: IdentityLookup;
+  /** Whether a request without a signature passes (as the caller `undefined`). @default true */
+  readonly allowUnsigned?: boolean;
+}
+
+export function sigV4Verifier(options: VerifierOptions): VerifySignature {
+  const { region, now = Date.now, service = apiService, identities = localAdministrator, allowUnsigned = true } = options;
+  const signers = new Map<string, SignatureV4>();
+  const signerFor = (accessKeyId: string, secretAccessKey: string) => {
+    let signer = signers.get(accessKeyId);
+    if (!signer) {
+      signer = new SignatureV4({ service, region, credentials: { accessKeyId, secretAccessKey }, sha256: Sha256, applyChecksum: false });
+      signers.set(accessKeyId, signer);
+    }
+    return signer;
+  };
 
   return async (request) => {
     const authorization = header(request.headers, 'authorization');
-    if (!authorization || !/^AWS4-/i.test(authorization)) return { ok: true, caller: undefined };
+    if (!authorization || !/^AWS4-/i.test(authorization)) {
+      return allowUnsigned ? { ok: true, caller: undefined } : refuse('MissingAuthenticationTokenException', 'Request is missing Authentication Token');
+    }
     const parsed = parseAuthorization(authorization);
     if ('errorType' in parsed) return parsed;
     const { accessKey, date, scopeRegion, scopeService, terminator, signedHeaders, signature } = parsed;
     if (terminator !== 'aws4_request') return invalid(`Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`);
     if (scopeService !== service) return invalid(`Credential should be scoped to correct service: '${service}'.`);
     if (scopeRegion !== region) return invalid(`Credential should be scoped to a valid region, not '${scopeRegion}'.`);
-    if (accessKey !== localCredentials.accessKeyId) return refuse('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    const identity = identities(accessKey);
+    if (!identity) return refuse('UnrecognizedClientException', 'The security token included in the request is invalid.');
     if (!signedHeaders.includes('host')) return incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
 
     const amzDate = header(request.headers, 'x-amz-date');
@@ -90,14 +123,14 @@ export function sigV4Verifier(options: { region: string; now?: () => number }): 
     }
     const [path = '/', search = ''] = request.target.split(/\?(.*)/s);
     // A request the signer cannot even canonicalise (e.g. a path that does not encode) cannot match.
-    const expected = await signer
+    const expected = await signerFor(accessKey, identity.secretAccessKey)
       .sign(new HttpRequest({ method: request.method, hostname: 'local', path, query: queryOf(search), headers, body: request.body }), {
         signingDate: signedAt,
         signableHeaders: new Set(signedHeaders),
       })
       .catch(() => undefined);
     const recomputed = /Signature=([0-9a-f]{64})$/.exec(String(expected?.headers['authorization']))?.[1] ?? '';
-    return sameText(recomputed, signature) ? { ok: true, caller: localCaller } : mismatch();
+    return sameText(recomputed, signature) ? { ok: true, caller: identity.caller } : mismatch();
   };
 }
 

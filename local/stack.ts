@@ -2,21 +2,42 @@
 // with the handlers reaching both through the normal SDK clients (endpoint overrides only).
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
 import { envNames } from '../functions/contract/config.ts';
 import { eventDefaults } from '../functions/contract/events.ts';
-import { routeList } from '../functions/contract/routes.ts';
+import { tableKeys } from '../functions/contract/table.ts';
+import { startDynamoDbGate } from './aws/dynamodb-gate.ts';
+import { LocalEventBus } from './aws/events.ts';
+import { LocalSecrets } from './aws/secrets.ts';
+import { startAwsEndpoint } from './aws/server.ts';
+import { LocalQueues } from './aws/sqs.ts';
 import { ensureTable, loopbackHost, startDynamoDbLocal } from './dynamodb-local.ts';
 import { healthCheck } from './health.ts';
-import { maxConcurrentInvocations, startHttpServer, type BoundRoute } from './http-server.ts';
-import { invocationScope } from './invocation-scope.ts';
-import { LocalKeyStore, startKmsServer } from './kms-server.ts';
+import { startHttpServer } from './http-server.ts';
+import { createGate } from './iam/gate.ts';
+import { PrincipalDirectory } from './iam/principals.ts';
+import { LocalKeyStore, kmsService } from './kms-server.ts';
+import { localAccountId } from './lambda-event.ts';
+import { repoRoot } from './paths.ts';
+import {
+  apiAuthoriser,
+  bindRoutes,
+  closeServer,
+  deliverStreamBatch,
+  latestStreamArn,
+  localApiId,
+  runAllSchedules,
+  startFunctions,
+  writeCredentialsFile,
+  type ScheduleRun,
+} from './run-template.ts';
 import { localCredentials, localRegion } from './sigv4-verifier.ts';
-import { NdjsonFileEventSink } from './event-file.ts';
 import { startStreamPublisher } from './stream-publisher.ts';
+import { startSqsSource } from './lambda/sqs-source.ts';
+import { stackName, synthesise, type Template } from './template/synth.ts';
+import { loadWorld } from './template/world.ts';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { repoRoot };
 export const localDefaults = {
   home: join(repoRoot, '.regcred'),
   port: 3000,
@@ -27,10 +48,16 @@ export const localDefaults = {
 
 export interface LocalStackOptions {
   readonly home?: string;
-  /** API port; the KMS endpoint takes port + 1 and DynamoDB Local port + 2. 0 picks free ports. */
+  /** API port; the local AWS endpoint (KMS, SQS, EventBridge, Secrets Manager) takes port + 1 and DynamoDB (through the IAM gate) port + 2. 0 picks free ports. */
   readonly port?: number;
   /** Called once if a dependency dies while the stack runs (DynamoDB Local's Java exiting). */
   readonly onFailure?: (message: string) => void;
+  /** Extra cdk context for the synthesis, e.g. `{ 'regcred:grantsFile': 'test/fixtures/grants.json' }`. */
+  readonly context?: Record<string, string>;
+  /** Tests only: change the synthesised template before the stack runs it (a positive control removes a statement). */
+  readonly transformTemplate?: (template: Template) => Template;
+  /** Where the stack reports synthesis and IAM denials. @default stderr */
+  readonly log?: (line: string) => void;
 }
 
 export interface LocalStackInfo {
@@ -41,25 +68,42 @@ export interface LocalStackInfo {
   readonly tableName: string;
   readonly keyId: string;
   readonly region: string;
-  /** Where the stream publisher appends the events (`regcred events tail` reads it). */
+  /** The local AWS endpoint: KMS, SQS, EventBridge and Secrets Manager. */
+  readonly awsEndpoint: string;
+  /** Where the event bus appends the events (`regcred events tail` reads it). */
   readonly eventsFile: string;
+  /** The AWS shared credentials file with a profile per grant principal (and the local administrator). */
+  readonly credentialsFile: string;
 }
 
 export interface LocalStack extends LocalStackInfo {
-  /** Environment for SDK clients (and the handlers) talking to this stack. */
+  /** Environment for SDK clients talking to this stack as the local administrator. */
   readonly env: Record<string, string>;
+  /** Whether this start ran `cdk synth` (false: the cached assembly). */
+  readonly synthesised: boolean;
+  /** Every function of the template that runs here, by its local name. */
+  readonly functions: ReadonlyMap<string, { readonly logicalId: string; invoke(event: unknown): Promise<unknown> }>;
+  /** Runs every schedule of the template now, as EventBridge Scheduler would. */
+  runSchedules(): Promise<ScheduleRun[]>;
   stop(): Promise<void>;
 }
 
-/** What SDK clients (and the handlers) need to talk to a local stack instead of AWS. */
-export function localEnvironment(dynamoDbEndpoint: string, kmsEndpoint: string): Record<string, string> {
+/**
+ * What SDK clients (and handlers run in a test process) need to talk to a local stack as its
+ * administrator, who passes the IAM gate as an account admin would. The stack's own functions get
+ * their roles' keys instead (local/run-template.ts).
+ */
+export function localEnvironment(dynamoDbEndpoint: string, awsEndpoint: string): Record<string, string> {
   return {
     AWS_REGION: localDefaults.region,
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
-    AWS_ENDPOINT_URL_KMS: kmsEndpoint,
+    AWS_ENDPOINT_URL_KMS: awsEndpoint,
+    AWS_ENDPOINT_URL_SQS: awsEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: awsEndpoint,
     [envNames.tableName]: localDefaults.tableName,
     [envNames.kmsKeyId]: localDefaults.keyAlias,
     // Local registries (localhost:5000, plain http) may be verified here, and only here.
@@ -86,7 +130,7 @@ export function readRunning(home: string): LocalStackInfo | undefined {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  await invocationScope(maxConcurrentInvocations); // before any SDK call, see there
+  const log = options.log ?? ((line: string) => console.error(line));
   const home = resolve(options.home ?? localDefaults.home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   chmodSync(home, 0o700); // mkdir's mode applies only when it creates the directory
@@ -96,63 +140,137 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const step of cleanup.reverse().splice(0)) await step();
   };
   try {
-    const [apiPort, kmsPort, dynamoPort] = await choosePorts(options.port ?? localDefaults.port);
+    // Synthesis first: the template decides what runs. Cached by its inputs, so usually instant.
+    const assembly = await synthesise({ context: options.context ?? {}, log });
+    const template = options.transformTemplate ? options.transformTemplate(structuredClone(assembly.template)) : assembly.template;
+    const [apiPort, awsPort, gatePort] = await choosePorts(options.port ?? localDefaults.port);
+    const [dynamoPort] = await choosePorts(0);
     const keys = new LocalKeyStore(join(home, 'kms-keys.json'), localDefaults.region);
-    keys.ensureAlias(localDefaults.keyAlias);
     ownerOnly(home);
 
-    // Dependencies first: the API port opens only once the table and the key answer, so whatever
-    // waits for the port can use the API at once.
-    const kms = await startKmsServer(keys, kmsPort, loopbackHost).catch(portError(kmsPort, 'PORT (+1, for KMS)'));
-    cleanup.push(() => new Promise<void>((done) => kms.server.close(() => done())));
     const dynamo = await startDynamoDbLocal(join(home, 'dynamodb'), dynamoPort);
     cleanup.push(() => dynamo.stop());
     await ensureTable(dynamo.endpoint, localDefaults.tableName);
     ownerOnly(join(home, 'dynamodb'));
-    const eventsFile = join(home, eventDefaults.localFile);
-    const publisher = await startStreamPublisher({
-      endpoint: dynamo.endpoint,
-      tableName: localDefaults.tableName,
-      sink: new NdjsonFileEventSink(eventsFile),
-      checkpointFile: join(home, 'events.checkpoint.json'),
-    });
-    cleanup.push(() => publisher.stop());
+    const streamArn = await latestStreamArn(dynamo.endpoint, localDefaults.tableName);
 
-    const env = localEnvironment(dynamo.endpoint, kms.url);
-    delete process.env['AWS_PROFILE'];
-    Object.assign(process.env, env);
-    const bound: BoundRoute[] = await Promise.all(
-      routeList.map(async (route) => {
-        const module = (await import(pathToFileURL(join(repoRoot, route.entry)).href)) as { handler: BoundRoute['handler'] };
-        return { route, handler: module.handler };
-      }),
+    const awsUrl = `http://${loopbackHost}:${awsPort}`;
+    const world = loadWorld(
+      { ...assembly, template },
+      {
+        pseudo: { account: localAccountId, region: localDefaults.region, stackName },
+        tableName: localDefaults.tableName,
+        tableStreamArn: streamArn,
+        keyArn: (alias) => keys.ensureAlias(alias),
+        sqsEndpoint: awsUrl,
+        apiId: localApiId,
+      },
     );
+    ownerOnly(home);
+
+    // Every principal of the template gets its own keys; every AWS call is authorised as AWS would.
+    const principals = new PrincipalDirectory(home);
+    const sessionNames = new Map(world.functions.map((f) => [f.role.arn, f.name]));
+    for (const role of world.roles.values()) principals.addRole({ roleArn: role.arn, sessionName: sessionNames.get(role.arn) ?? role.name, policies: role.policies, permissionBoundary: role.permissionBoundary });
+    const gate = createGate({ region: localDefaults.region, account: localAccountId, principals, log });
+
+    const queues = new LocalQueues(world.queues);
+    const eventsFile = join(home, eventDefaults.localFile);
+    const bus = new LocalEventBus({ region: localDefaults.region, account: localAccountId, file: eventsFile, rules: world.rules, queues, log });
+    const secrets = new LocalSecrets(join(home, 'secrets.json'), localDefaults.region, localAccountId);
+    const aws = await startAwsEndpoint({
+      services: [kmsService(keys, (arn) => world.keyPolicies.get(arn)), queues, bus, secrets],
+      gate,
+      port: awsPort,
+      host: loopbackHost,
+    }).catch(portError(awsPort, 'PORT (+1, for the local AWS endpoint)'));
+    cleanup.push(() => closeServer(aws.server));
+    const gateway = await startDynamoDbGate({
+      upstream: dynamo.endpoint,
+      gate,
+      region: localDefaults.region,
+      account: localAccountId,
+      hashKeyOf: (table) => (table === localDefaults.tableName ? tableKeys.partition : undefined),
+      port: gatePort,
+      host: loopbackHost,
+    }).catch(portError(gatePort, 'PORT (+2, for DynamoDB)'));
+    cleanup.push(() => closeServer(gateway.server));
+
+    const functions = startFunctions(world, principals, {
+      AWS_REGION: localDefaults.region,
+      AWS_DEFAULT_REGION: localDefaults.region,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: gateway.url,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: gateway.url,
+      AWS_ENDPOINT_URL_KMS: aws.url,
+      AWS_ENDPOINT_URL_SQS: aws.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+      TZ: ':UTC',
+      LANG: 'en_US.UTF-8',
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      // The one local-only setting (README): loopback and private registries over http may be checked
+      // here; the offline test stack (REGCRED_OFFLINE=1) reaches loopback registries only.
+      [envNames.allowInsecureRegistries]: process.env['REGCRED_OFFLINE'] === '1' ? 'loopback' : 'true',
+    });
+    cleanup.push(() => Promise.all([...functions.values()].map((f) => f.stop())).then(() => undefined));
+
+    for (const mapping of world.eventSourceMappings) {
+      const target = functions.get(mapping.functionName);
+      if (!target) throw new Error(`event source mapping to ${mapping.functionName}, which the local stack does not run`);
+      const credentials = principals.keysOf(target.fn.role.arn)!;
+      if (mapping.sourceArn === streamArn) {
+        const publisher = await startStreamPublisher({
+          endpoint: gateway.url,
+          streamArn,
+          credentials,
+          checkpointFile: join(home, 'events.checkpoint.json'),
+          deliver: (records) => deliverStreamBatch(target, streamArn, records, log),
+        });
+        cleanup.push(() => publisher.stop());
+        continue;
+      }
+      const queue = world.queues.find((q) => q.arn === mapping.sourceArn);
+      if (!queue) throw new Error(`event source mapping from ${mapping.sourceArn}, which the local stack does not have`);
+      const source = startSqsSource({ mapping, queueUrl: queue.url, endpoint: aws.url, region: localDefaults.region, credentials, fn: target, onMessage: (l) => queues.onMessage(l), log });
+      cleanup.push(() => source.stop());
+    }
+    const runSchedules = () => runAllSchedules(world, functions, gate, principals);
+
+    const grantsFile = writeCredentialsFile(home, world, principals, options.context ?? {});
     const health = healthCheck({
       region: localDefaults.region,
-      dynamoDbEndpoint: dynamo.endpoint,
-      kmsEndpoint: kms.url,
+      dynamoDbEndpoint: gateway.url,
+      kmsEndpoint: aws.url,
       tableName: localDefaults.tableName,
       keyId: localDefaults.keyAlias,
     });
-    const http = await startHttpServer(bound, health, apiPort, loopbackHost).catch(portError(apiPort, 'PORT'));
-    cleanup.push(() => new Promise<void>((done) => http.server.close(() => done())));
+    const bound = bindRoutes(world, functions, log);
+    const verify = apiAuthoriser(world, principals, gate, grantsFile.principals);
+    const http = await startHttpServer(bound, health, apiPort, loopbackHost, verify, { runSchedules }).catch(portError(apiPort, 'PORT'));
+    cleanup.push(() => closeServer(http.server));
     http.server.closeIdleConnections();
     dynamo.onUnexpectedExit((how) => options.onFailure?.(`DynamoDB Local (Java) stopped unexpectedly (${how}).`));
 
     const info: LocalStackInfo = {
       pid: process.pid,
       apiUrl: http.url,
-      kmsEndpoint: kms.url,
-      dynamoDbEndpoint: dynamo.endpoint,
+      kmsEndpoint: aws.url,
+      awsEndpoint: aws.url,
+      dynamoDbEndpoint: gateway.url,
       tableName: localDefaults.tableName,
       keyId: localDefaults.keyAlias,
       region: localDefaults.region,
       eventsFile,
+      credentialsFile: grantsFile.path,
     };
     writeLock(home, info);
     return {
       ...info,
-      env,
+      env: localEnvironment(gateway.url, aws.url),
+      synthesised: assembly.synthesised,
+      functions: new Map([...functions].map(([name, rt]) => [name, { logicalId: rt.fn.logicalId, invoke: (event: unknown) => rt.invoke(event) }])),
+      runSchedules,
       stop: async () => {
         http.server.closeAllConnections();
         await stop();

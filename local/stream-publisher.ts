@@ -1,8 +1,7 @@
-// `npm start`'s stream publisher: reads the table's stream from DynamoDB Local through the Streams
-// API and runs the same publishChanges as the deployed Lambda, into a local EventSink. The position
+// `npm start`'s event source mapping for the table's stream: reads it from DynamoDB Local through
+// the Streams API, with the publisher function's role, and hands each batch to that function. The position
 // in each shard is kept in a checkpoint file, so a restart neither repeats nor loses events.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -11,15 +10,16 @@ import {
   type Shard,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { EventSink } from '../functions/core/ports.ts';
-import { publishChanges } from '../functions/core/publish-changes.ts';
-import { toStreamedChange, type StreamRecordLike } from '../functions/adapters/stream-records.ts';
-import { localCredentials, localRegion } from './sigv4-verifier.ts';
+import type { StreamRecordLike } from '../functions/adapters/stream-records.ts';
+import { localRegion } from './sigv4-verifier.ts';
 
 export interface StreamPublisherOptions {
   readonly endpoint: string;
-  readonly tableName: string;
-  readonly sink: EventSink;
+  readonly streamArn: string;
+  /** Whose credentials read the stream: as Lambda's event source mapping, the function's role. */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Hands one batch to the function; answers the sequence number to resume at, or null when all is done. */
+  readonly deliver: (records: StreamRecordLike[]) => Promise<string | null>;
   readonly checkpointFile: string;
   readonly pollMs?: number;
 }
@@ -31,13 +31,8 @@ export interface StreamPublisher {
 const rediscoverMs = 2000;
 
 export async function startStreamPublisher(options: StreamPublisherOptions): Promise<StreamPublisher> {
-  const config = { endpoint: options.endpoint, region: localRegion, credentials: localCredentials };
-  const db = new DynamoDBClient(config);
-  const streams = new DynamoDBStreamsClient(config);
-  const table = await db.send(new DescribeTableCommand({ TableName: options.tableName }));
-  db.destroy();
-  const streamArn = table.Table?.LatestStreamArn;
-  if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
+  const streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: localRegion, credentials: options.credentials });
+  const { streamArn } = options;
 
   const checkpoints = readCheckpoints(options.checkpointFile);
   const iterators = new Map<string, string>();
@@ -71,9 +66,11 @@ export async function startStreamPublisher(options: StreamPublisherOptions): Pro
         const out = await streams.send(new GetRecordsCommand({ ShardIterator: current, Limit: 100 }));
         const records = (out.Records ?? []) as StreamRecordLike[];
         read += records.length;
-        const failed = await publishChanges(options.sink, records.map(toStreamedChange));
+        const failed = records.length === 0 ? null : await options.deliver(records);
         if (failed !== null) {
           await iterator(shardId, 'AT_SEQUENCE_NUMBER', failed);
+          // Like the event source mapping's retries: not in a hot loop.
+          await new Promise((r) => setTimeout(r, 1000));
           continue;
         }
         const last = records.at(-1)?.dynamodb?.SequenceNumber;

@@ -1,0 +1,146 @@
+// The local Lambda service: each function of the template runs its own bundle in its own worker
+// thread, with exactly the environment the template gives it plus what Lambda itself sets (region,
+// the role's credentials, function name, memory...) and the local endpoints. Nothing of this
+// process's environment leaks in, so a variable the template lacks is missing here as in Lambda.
+// Memory caps the worker's heap; the timeout ends the invocation, and the worker, as Lambda does.
+import { Worker } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import type { LocalFunction } from '../template/world.ts';
+import type { InvokeMessage, ResultMessage } from './worker.ts';
+
+/** Invocations one function's worker runs at once (further ones wait), like a small pool of warm containers. */
+const concurrencyPerFunction = 8;
+
+export class FunctionError extends Error {
+  readonly errorType: string;
+  constructor(errorType: string, message: string) {
+    super(message);
+    this.errorType = errorType;
+    this.name = 'FunctionError';
+  }
+}
+
+export interface LocalFunctionRuntime {
+  readonly fn: LocalFunction;
+  invoke(event: unknown, requestId?: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeEnvironment {
+  /** Lambda's own variables and the local endpoints, added to the template's. */
+  readonly base: Record<string, string>;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+export function startFunction(fn: LocalFunction, runtime: RuntimeEnvironment): LocalFunctionRuntime {
+  if (!fn.entryFile) throw new Error(`${fn.logicalId}: the local stack runs Node.js bundles only (${fn.runtime})`);
+  const env: Record<string, string> = {
+    ...runtime.base,
+    ...fn.environment,
+    AWS_ACCESS_KEY_ID: runtime.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: runtime.credentials.secretAccessKey,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroupName,
+    AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    AWS_LAMBDA_MAX_CONCURRENCY: String(concurrencyPerFunction),
+  };
+  let worker: Promise<Worker> | undefined;
+  let nextId = 0;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let running = 0;
+  const waiting: Array<() => void> = [];
+
+  const failAll = (error: Error) => {
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+  };
+  const boot = (): Promise<Worker> =>
+    new Promise((ready, failed) => {
+      const started = new Worker(new URL('./worker.ts', import.meta.url), {
+        workerData: { entryFile: fn.entryFile, handlerExport: fn.handlerExport, sourceMaps: /--enable-source-maps/.test(env['NODE_OPTIONS'] ?? '') },
+        env,
+        resourceLimits: { maxOldGenerationSizeMb: fn.memoryMb },
+        stdout: false,
+        stderr: false,
+      });
+      started.on('message', (message: ResultMessage | 'ready') => {
+        if (message === 'ready') return ready(started);
+        const waiter = pending.get(message.id);
+        if (!waiter) return;
+        pending.delete(message.id);
+        if ('error' in message) waiter.reject(new FunctionError(message.error.errorType, message.error.errorMessage));
+        else waiter.resolve(message.result);
+      });
+      started.once('error', (error) => {
+        failed(error);
+        failAll(new FunctionError('Runtime.ExitError', `${fn.name} crashed: ${error.message}`));
+        worker = undefined;
+      });
+      started.once('exit', () => {
+        failAll(new FunctionError('Runtime.ExitError', `${fn.name} exited`));
+        worker = undefined;
+      });
+    });
+
+  const run = async (event: unknown, requestId: string): Promise<unknown> => {
+    worker ??= boot();
+    const current = await worker.catch((error: Error) => {
+      worker = undefined;
+      // What Lambda reports when the bundle fails while loading (a missing variable, a bad import).
+      throw new FunctionError('Runtime.ImportModuleError', `${fn.name} failed to start: ${error.message}`);
+    });
+    const id = nextId++;
+    const timeoutMs = fn.timeoutSeconds * 1000;
+    const message: InvokeMessage = {
+      id,
+      event,
+      context: {
+        awsRequestId: requestId,
+        functionName: fn.name,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: fn.arn,
+        memoryLimitInMB: String(fn.memoryMb),
+        logGroupName: fn.logGroupName,
+        logStreamName: env['AWS_LAMBDA_LOG_STREAM_NAME']!,
+        deadlineMs: Date.now() + timeoutMs,
+      },
+    };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // Lambda ends a timed-out environment; so does this: the next invocation boots a fresh one.
+        pending.delete(id);
+        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`));
+        if (worker) void current.terminate();
+        worker = undefined;
+      }, timeoutMs);
+      pending.set(id, {
+        resolve: (value) => (clearTimeout(timer), resolve(value)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
+      current.postMessage(message);
+    });
+  };
+
+  return {
+    fn,
+    async invoke(event, requestId = randomUUID()) {
+      if (running >= concurrencyPerFunction) await new Promise<void>((go) => waiting.push(go));
+      else running++;
+      try {
+        return await run(event, requestId);
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else running--;
+      }
+    },
+    async stop() {
+      const current = worker;
+      worker = undefined;
+      if (current) await (await current).terminate();
+    },
+  };
+}
