@@ -7,6 +7,7 @@ import { CredentialEvents } from './constructs/credential-events.ts';
 import { CredentialProvider } from './constructs/credential-provider.ts';
 import { CredentialStorage } from './constructs/credential-storage.ts';
 import { CredentialsApi } from './constructs/credentials-api.ts';
+import { allowKeyUse, keyUsersIn } from './constructs/key-policy.ts';
 import { ProjectGrants } from './constructs/project-grants.ts';
 import { Reverification } from './constructs/reverification.ts';
 import { defaultProviderExportName } from './registry-credential.ts';
@@ -51,6 +52,8 @@ export class RegcredStack extends Stack {
       ...(props.providerSecretAccounts && { secretAccounts: props.providerSecretAccounts }),
     });
     this.console = new ConsoleHosting(this, 'Console', { api: this.api, grants: config.consoleGrants });
+    // Last: the key policy names every role of the stack that uses the key, whichever construct made it.
+    allowKeyUse(this.storage.key, keyUsersIn(this));
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the regcred API (SigV4, service execute-api)' });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });

@@ -13,7 +13,6 @@ import { projectName } from '../../functions/contract/schemas.ts';
 import type { Throttle, Throttling } from '../config.ts';
 import { ApiFunction } from './api-function.ts';
 import type { CredentialStorage } from './credential-storage.ts';
-import { allowKeyUse, type KeyUser } from './key-policy.ts';
 import { grantedRoutes } from './project-routes.ts';
 import { routePermissions } from './route-permissions.ts';
 
@@ -70,12 +69,9 @@ export class CredentialsApi extends Construct {
     });
 
     const environment = { [envNames.tableName]: table.tableName, [envNames.kmsKeyId]: key.keyArn };
-    const keyUsers: KeyUser[] = [];
     for (const route of routeList) {
       const fn = new ApiFunction(this, route.name, { route, environment });
-      const statements = routePermissions(route.name, table, key);
-      for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
-      keyUsers.push({ role: fn.role, statements });
+      for (const statement of routePermissions(route.name, table, key)) fn.role.addToPrincipalPolicy(statement);
       const [httpRoute] = this.api.addRoutes({
         path: route.path,
         methods: [ApiMethod[route.method]],
@@ -85,7 +81,6 @@ export class CredentialsApi extends Construct {
       this.stage.node.addDependency(httpRoute!);
       this.functions[route.name] = fn;
     }
-    allowKeyUse(key, keyUsers);
     (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
       routeList.map((route) => {
         const { rateLimit, burstLimit } = routeThrottle(props.throttling, route);

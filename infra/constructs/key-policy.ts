@@ -1,4 +1,5 @@
-import { AccountRootPrincipal, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, Policy, PolicyStatement, Role, type IRole } from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import { encryptionContextRequired } from './route-permissions.ts';
 
@@ -73,4 +74,24 @@ export function allowKeyUse(key: Key, users: readonly KeyUser[]): void {
       }),
     );
   }
+}
+
+/**
+ * Every role under `scope` that holds a kms: statement, with those statements: the API routes, the
+ * re-verification worker, the RegistryCredential provider, and whatever a later construct adds. The
+ * key policy is made from this, so a role that is given a use of the key in IAM is never left out
+ * of the key policy (KMS would deny it, whatever IAM says).
+ */
+export function keyUsersIn(scope: IConstruct): KeyUser[] {
+  const users: KeyUser[] = [];
+  for (const role of scope.node.findAll().filter((c): c is Role => c instanceof Role)) {
+    const statements = role.node
+      .findAll()
+      .filter((c): c is Policy => c instanceof Policy)
+      .flatMap((policy) => (policy.document.toJSON()?.Statement ?? []) as { Action: string | string[] }[])
+      .filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:')))
+      .map((s) => PolicyStatement.fromJson(s));
+    if (statements.length > 0) users.push({ role, statements });
+  }
+  return users;
 }

@@ -1,6 +1,6 @@
 // The password key's own policy: the account administers the key but cannot use it; each use
-// (Encrypt, Decrypt) is allowed only to the stack's roles that ask for it in their route
-// permissions, only with both encryption-context keys.
+// (Encrypt, Decrypt) is allowed to exactly the roles of the template whose own policies hold that
+// kms: action (derived from the template, never a hand-kept list), only with both context keys.
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -16,9 +16,9 @@ type Statement = { Sid?: string; Action: string | string[]; Principal: unknown; 
 const accountRoot = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } };
 const contextConditions = { 'ForAllValues:StringEquals': encryptionContextRequired['ForAllValues:StringEquals'], Null: encryptionContextRequired.Null };
 const actionsOf = (s: Statement) => [s.Action].flat();
+const roleArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const keyPolicyOf = (template: Template) =>
   (Object.values(resources(template)).find((r) => r.Type === 'AWS::KMS::Key')?.Properties['KeyPolicy'].Statement ?? []) as Statement[];
-const roleArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 
 describe('the stack key policy', () => {
   const { stack, template } = synthWithoutBundling();
@@ -57,10 +57,23 @@ describe('the stack key policy', () => {
     }
   });
 
-  it.each(['kms:Encrypt', 'kms:Decrypt'])('%s: exactly the roles whose route permissions ask for it', (action) => {
+  /** Every role of the template whose attached policies allow the action (on any resource). */
+  const rolesHolding = (action: string) =>
+    Object.values(resources(template))
+      .filter((p) => p.Type === 'AWS::IAM::Policy' && (p.Properties['PolicyDocument'].Statement as Statement[]).some((s) => actionsOf(s).includes(action)))
+      .flatMap((p) => (p.Properties['Roles'] as { Ref: string }[]).map((r) => r.Ref))
+      .sort();
+
+  it.each(['kms:Encrypt', 'kms:Decrypt'])('%s: exactly the roles of the template whose policies hold it', (action) => {
     const allowed = statements.filter((s) => actionsOf(s).includes(action));
-    const principals = allowed.flatMap((s) => s.Condition?.['ArnEquals']['aws:PrincipalArn'] ?? []);
-    expect(principals).toEqual(routesAllowed(action).map((name) => roleArn(roleIdOf(name))));
+    const principals = allowed.flatMap((s) => s.Condition?.['ArnEquals']['aws:PrincipalArn'] ?? []) as { 'Fn::GetAtt': [string, string] }[];
+    expect(principals.map((p) => p['Fn::GetAtt'][0]).sort()).toEqual(rolesHolding(action));
+    expect(rolesHolding(action).length).toBeGreaterThan(0);
+  });
+
+  it('the workers that use the key are in it: the re-verification worker decrypts, the RegistryCredential provider encrypts', () => {
+    expect(rolesHolding('kms:Decrypt')).toContain(logicalId(stack.reverification.worker.role));
+    expect(rolesHolding('kms:Encrypt')).toContain(logicalId(stack.credentialProvider.onEvent.role));
   });
 
   it('add and update may encrypt; only the resolve routes and verify may decrypt', () => {
