@@ -8,7 +8,7 @@ export default defineConfig({
   test: {
     setupFiles: ['test/support/secret-audit.ts'],
     testTimeout: 30_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000,
     teardownTimeout: 30_000,
     projects: [
       {

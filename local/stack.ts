@@ -34,6 +34,7 @@ import {
 import { localCredentials, localRegion } from './sigv4-verifier.ts';
 import { startStreamPublisher } from './stream-publisher.ts';
 import { startSqsSource } from './lambda/sqs-source.ts';
+import type { FunctionError, LocalFunctionRuntime } from './lambda/runtime.ts';
 import { stackName, synthesise, type Template } from './template/synth.ts';
 import { loadWorld } from './template/world.ts';
 
@@ -56,6 +57,13 @@ export interface LocalStackOptions {
   readonly context?: Record<string, string>;
   /** Tests only: change the synthesised template before the stack runs it (a positive control removes a statement). */
   readonly transformTemplate?: (template: Template) => Template;
+  /**
+   * Events still reach events.ndjson, but no rule's target: the shared test stack, where a check
+   * queued by the Credential Added rule would race every test's own view of its credentials.
+   */
+  readonly pauseRules?: boolean;
+  /** The functions reach loopback registries only and resolve no other name (REGCRED_OFFLINE=1; the test stacks). */
+  readonly offline?: boolean;
   /** Where the stack reports synthesis and IAM denials. @default stderr */
   readonly log?: (line: string) => void;
 }
@@ -176,13 +184,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const queues = new LocalQueues(world.queues);
     const eventsFile = join(home, eventDefaults.localFile);
-    const bus = new LocalEventBus({ region: localDefaults.region, account: localAccountId, file: eventsFile, rules: world.rules, queues, log });
+    const bus = new LocalEventBus({ region: localDefaults.region, account: localAccountId, file: eventsFile, rules: world.rules, queues, log, deliverToTargets: options.pauseRules !== true });
     const secrets = new LocalSecrets(join(home, 'secrets.json'), localDefaults.region, localAccountId);
+    const functionsByName = new Map<string, LocalFunctionRuntime>();
+    const runtimeOf = (name: string) => functionsByName.get(name) ?? [...functionsByName.values()].find((f) => f.fn.arn === name);
     const aws = await startAwsEndpoint({
       services: [kmsService(keys, (arn) => world.keyPolicies.get(arn)), queues, bus, secrets],
       gate,
       port: awsPort,
       host: loopbackHost,
+      lambda: {
+        arnOf: (name) => runtimeOf(name)?.fn.arn,
+        invoke: async (name, payload) => {
+          try {
+            return { payload: await runtimeOf(name)!.invoke(payload) };
+          } catch (error) {
+            const e = error as FunctionError;
+            return { payload: { errorType: e.errorType ?? 'Error', errorMessage: e.message }, functionError: 'Unhandled' };
+          }
+        },
+      },
     }).catch(portError(awsPort, 'PORT (+1, for the local AWS endpoint)'));
     cleanup.push(() => closeServer(aws.server));
     const gateway = await startDynamoDbGate({
@@ -206,13 +227,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_SQS: aws.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+      AWS_ENDPOINT_URL_LAMBDA: aws.url,
       TZ: ':UTC',
       LANG: 'en_US.UTF-8',
       PATH: '/usr/local/bin:/usr/bin:/bin',
       // The one local-only setting (README): loopback and private registries over http may be checked
-      // here; the offline test stack (REGCRED_OFFLINE=1) reaches loopback registries only.
-      [envNames.allowInsecureRegistries]: process.env['REGCRED_OFFLINE'] === '1' ? 'loopback' : 'true',
+      // here; an offline stack (the tests') reaches loopback registries only, with no DNS query.
+      [envNames.allowInsecureRegistries]: options.offline ? 'loopback' : 'true',
     });
+    for (const [name, runtime] of functions) functionsByName.set(name, runtime);
     cleanup.push(() => Promise.all([...functions.values()].map((f) => f.stop())).then(() => undefined));
 
     for (const mapping of world.eventSourceMappings) {

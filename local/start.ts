@@ -1,5 +1,5 @@
 // `npm start`: the whole API on this machine, no AWS account needed.
-import { openApiPath } from './http-server.ts';
+import { openApiPath, runSchedulesPath } from './http-server.ts';
 import { AlreadyRunningError, localDefaults, startLocalStack, type LocalStack } from './stack.ts';
 
 const port = process.env['PORT'] === undefined ? localDefaults.port : Number(process.env['PORT']);
@@ -9,11 +9,14 @@ if (!Number.isInteger(port) || port < 0 || port > 65533) {
 }
 
 let stopping = false;
+const startedAt = performance.now();
 let stack: LocalStack | undefined;
 try {
   stack = await startLocalStack({
     home: process.env['REGCRED_HOME'] ?? localDefaults.home,
     port,
+    pauseRules: process.env['REGCRED_PAUSE_RULES'] === '1',
+    offline: process.env['REGCRED_OFFLINE'] === '1',
     // Better to stop, once and loudly, than to answer 503 for ever without DynamoDB.
     onFailure: (message) => {
       if (stopping) return;
@@ -24,12 +27,15 @@ try {
   });
   const url = `${stack.apiUrl}/projects/demo/docker-credentials`;
   console.log(`
-regcred is running (local mode: DynamoDB Local + local KMS, no AWS account).
+regcred is running (local mode: the synthesised template's ${stack.functions.size} functions under enforced IAM, no AWS account).
+Ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s (${stack.synthesised ? 'the app was synthesised first' : 'the synthesised template was cached'}).
 
   API        ${stack.apiUrl}   (OpenAPI document: ${stack.apiUrl}${openApiPath})
   Console    ${stack.apiUrl}/
-  KMS        ${stack.kmsEndpoint}   (key ${stack.keyId})
-  DynamoDB   ${stack.dynamoDbEndpoint}   (table ${stack.tableName})
+  AWS        ${stack.awsEndpoint}   (KMS key ${stack.keyId}, SQS, EventBridge, Secrets Manager, Lambda Invoke)
+  DynamoDB   ${stack.dynamoDbEndpoint}   (table ${stack.tableName}, through the IAM gate)
+  Keys       ${stack.credentialsFile}   (a profile per grant principal)
+  Schedules  curl -X POST ${stack.apiUrl}${runSchedulesPath}   (the daily re-verification, now)
 
 Try it:
   curl -s -X POST ${url} -H 'content-type: application/json' \\

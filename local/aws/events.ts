@@ -18,6 +18,8 @@ export interface EventBusOptions {
   readonly rules: readonly LocalRule[];
   readonly queues: LocalQueues;
   readonly log: (line: string) => void;
+  /** Whether matched events reach the rules' targets (the shared test stack pauses them: README). */
+  readonly deliverToTargets: boolean;
 }
 
 export class LocalEventBus implements LocalService {
@@ -77,7 +79,7 @@ export class LocalEventBus implements LocalService {
     // One writer at a time keeps the lines whole and in order.
     this.pending = this.pending.then(() => appendFile(this.options.file, delivered.map((d) => `${JSON.stringify(d['event'])}\n`).join(''), { mode: 0o600 }));
     await this.pending;
-    for (const { bus, event } of delivered) await this.route(bus, event);
+    if (this.options.deliverToTargets) for (const { bus, event } of delivered) await this.route(bus, event);
     return { FailedEntryCount: results.filter((r) => r['ErrorCode']).length, Entries: results };
   }
 

@@ -35,12 +35,29 @@ export interface LocalService {
   run(operation: string, input: Input, principal: LocalPrincipal): Promise<Input> | Input;
 }
 
-export async function startAwsEndpoint(options: { services: readonly LocalService[]; gate: Gate; port: number; host: string }): Promise<{ server: Server; url: string }> {
+/** Lambda's Invoke API (REST: POST /2015-03-31/functions/{name}/invocations), for the functions that run here. */
+export interface LocalInvoke {
+  /** The function's ARN, or undefined when no function of that name or ARN runs here. */
+  arnOf(name: string): string | undefined;
+  invoke(name: string, payload: unknown): Promise<{ payload: unknown; functionError?: string }>;
+}
+
+const invokePath = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+export async function startAwsEndpoint(options: {
+  services: readonly LocalService[];
+  gate: Gate;
+  port: number;
+  host: string;
+  lambda?: LocalInvoke;
+}): Promise<{ server: Server; url: string }> {
   const byPrefix = new Map(options.services.map((s) => [s.targetPrefix, s]));
   const server = createServer((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!guardLocalRequest(req, res)) return;
+    const invoke = invokePath.exec((req.url ?? '').split('?')[0] ?? '');
+    if (invoke && options.lambda && req.method === 'POST') return invokeFunction(decodeURIComponent(invoke[1]!), req, res, options.lambda);
     const target = String(req.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const service = byPrefix.get(target.slice(0, dot));
@@ -69,6 +86,28 @@ export async function startAwsEndpoint(options: { services: readonly LocalServic
       send(200, await service.run(operation, input as Input, who.principal));
     } catch (e) {
       error(e instanceof ServiceError ? e : new ServiceError('InternalFailure', 'Internal error', 500));
+    }
+  }
+
+  async function invokeFunction(name: string, req: IncomingMessage, res: ServerResponse, lambda: LocalInvoke): Promise<void> {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...headers });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      const body = await readCapped(req, 6 * 1024 * 1024);
+      const who = await options.gate.authenticate('lambda', { method: 'POST', target: req.url ?? '/', headers: req.headers, body });
+      if (!who.ok) return send(403, { Type: 'User', message: who.message }, { 'x-amzn-errortype': who.errorType });
+      const arn = lambda.arnOf(name);
+      if (!arn) return send(404, { Type: 'User', message: `Function not found: ${name}` }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+      const allowed = await options.gate.authorize(who.principal, [{ action: 'lambda:InvokeFunction', resource: arn }]);
+      if (!allowed.ok) return send(403, { Type: 'User', message: allowed.message }, { 'x-amzn-errortype': 'AccessDeniedException' });
+      const payload = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+      const out = await lambda.invoke(name, payload);
+      send(200, out.payload ?? null, { 'x-amz-executed-version': '$LATEST', ...(out.functionError && { 'x-amz-function-error': out.functionError }) });
+    } catch (e) {
+      const error = e instanceof ServiceError ? e : new ServiceError('InvalidRequestContentException', 'Could not parse request body into json');
+      send(error.status === 413 ? 413 : 400, { Type: 'User', message: error.message }, { 'x-amzn-errortype': error.type });
     }
   }
 

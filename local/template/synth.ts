@@ -11,7 +11,7 @@ export const stackName = 'Regcred';
 const cacheRoot = join(repoRoot, '.cache', 'synth');
 /** What synthesis reads: the app, the functions it bundles, its settings and the locked dependencies. */
 const inputs = ['infra', 'functions', 'cdk.json', 'package-lock.json', 'tsconfig.json', 'regcred.grants.json'];
-const keepAssemblies = 3;
+const keepAssemblies = 5;
 
 export interface Assembly {
   /** The cloud assembly directory (cdk.out): the template and one directory per asset. */
@@ -19,6 +19,8 @@ export interface Assembly {
   readonly template: Template;
   /** Whether this call ran `cdk synth` (false: the cached assembly was used). */
   readonly synthesised: boolean;
+  /** The directory of a function's bundle, by the function's logical id. */
+  assetDir(logicalId: string): string;
 }
 
 export interface Template {
@@ -51,17 +53,25 @@ export function inputsHash(context: Record<string, string> = {}): string {
 
 /**
  * The synthesised assembly for the current inputs: cached, or made now. `context` adds cdk context
- * (`-c key=value`), e.g. another grants file for a test stack.
+ * (e.g. another grants file for a test stack): that template is synthesised without bundling, and
+ * its functions run the default assembly's bundles (the same code: context changes no function).
  */
 export async function synthesise(options: { context?: Record<string, string>; log?: (line: string) => void } = {}): Promise<Assembly> {
+  const base = await cached(inputsHash(), options.log, (outdir) => runCdkSynth(outdir));
   const context = options.context ?? {};
-  const dir = join(cacheRoot, inputsHash(context));
+  if (Object.keys(context).length === 0) return base;
+  const variant = await cached(inputsHash(context), options.log, (outdir) => runAppWithoutBundling(outdir, context));
+  return { ...variant, synthesised: base.synthesised || variant.synthesised, assetDir: base.assetDir };
+}
+
+async function cached(hash: string, log: ((line: string) => void) | undefined, synth: (outdir: string) => Promise<void>): Promise<Assembly> {
+  const dir = join(cacheRoot, hash);
   let synthesised = false;
   if (!existsSync(join(dir, `${stackName}.template.json`))) {
-    options.log?.('Synthesising the CDK app (cdk synth, bundles included; cached for the next start)...');
+    log?.('Synthesising the CDK app (cdk synth, bundles included; cached for the next start)...');
     const building = `${dir}.${process.pid}.tmp`;
     rmSync(building, { recursive: true, force: true });
-    await runCdkSynth(building, context);
+    await synth(building);
     mkdirSync(cacheRoot, { recursive: true });
     try {
       renameSync(building, dir);
@@ -74,21 +84,32 @@ export async function synthesise(options: { context?: Record<string, string>; lo
     pruneCache(dir);
   }
   const template = JSON.parse(readFileSync(join(dir, `${stackName}.template.json`), 'utf8')) as Template;
-  return { dir, template, synthesised };
+  const assetDir = (logicalId: string) => join(dir, `asset.${String(template.Resources[logicalId]?.Properties?.['Code']?.['S3Key'] ?? '').replace(/\.zip$/, '')}`);
+  return { dir, template, synthesised, assetDir };
 }
 
-function runCdkSynth(outdir: string, context: Record<string, string>): Promise<void> {
+/** The app itself, as `cdk synth` runs it (cdk.json's context and this context), skipping esbuild. */
+function runAppWithoutBundling(outdir: string, context: Record<string, string>): Promise<void> {
+  const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { app: string; context?: Record<string, unknown> };
+  const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, ...context, 'aws:cdk:bundling-stacks': [] }) };
+  return run(process.execPath, [join(repoRoot, 'infra', 'app.ts')], env, 'the CDK app');
+}
+
+function runCdkSynth(outdir: string): Promise<void> {
   const cdk = join(repoRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk');
-  const args = [cdk, 'synth', '--quiet', '--no-notices', '--output', outdir, ...Object.entries(context).flatMap(([k, v]) => ['--context', `${k}=${v}`])];
+  return run(process.execPath, [cdk, 'synth', '--quiet', '--no-notices', '--output', outdir], { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' }, 'cdk synth');
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<void> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' } });
+    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env });
     const output: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
     child.once('error', fail);
     child.once('exit', (code) => {
       if (code === 0) done();
-      else fail(new Error(`cdk synth failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').slice(-4000)}`));
+      else fail(new Error(`${what} failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').slice(-4000)}`));
     });
   });
 }

@@ -212,7 +212,7 @@ export function loadWorld(assembly: Assembly, names: LocalNames): LocalWorld {
     if (!role) throw new Error(`function ${id}: its role ${roleArn} is not in the template`);
     const [file = 'index', handlerExport = 'handler'] = String(props['Handler']).split(/\.(?=[^.]+$)/);
     const runtime = String(props['Runtime']);
-    const assetDir = join(assembly.dir, `asset.${String(fn.Properties?.['Code']?.['S3Key'] ?? '').replace(/\.zip$/, '')}`);
+    const assetDir = assembly.assetDir(id);
     const entryFile = runtime.startsWith('nodejs') ? ['.mjs', '.js', '.cjs'].map((ext) => join(assetDir, file + ext)).find((path) => existsSync(path)) : undefined;
     const { ref: name, attributes } = physical(id)!;
     const logGroup = props['LoggingConfig']?.['LogGroup'];

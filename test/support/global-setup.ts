@@ -31,7 +31,8 @@ export async function setup(project: TestProject): Promise<void> {
   const serverLog = serverLogPath();
   const out = openSync(serverLog, 'a');
   child = spawn(process.execPath, ['local/start.ts'], {
-    env: { ...process.env, REGCRED_HOME: home, PORT: '0' },
+    // Offline: the stack's functions reach loopback registries only (no DNS query for any other name).
+    env: { ...process.env, REGCRED_HOME: home, PORT: '0', REGCRED_OFFLINE: '1', REGCRED_PAUSE_RULES: '1' },
     stdio: ['ignore', out, out],
   });
   const info = await waitForReady(home, serverLog, child);
@@ -53,7 +54,8 @@ export async function teardown(): Promise<void> {
 }
 
 async function waitForReady(dir: string, log: string, proc: ChildProcess): Promise<LocalStackInfo> {
-  const deadline = Date.now() + 90_000;
+  // The first start on a clean checkout synthesises the app (esbuild for every function) first.
+  const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`npm start exited early:\n${readFileSync(log, 'utf8')}`);
     try {

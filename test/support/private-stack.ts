@@ -16,7 +16,7 @@ export async function startPrivateStack(): Promise<PrivateStack> {
   const home = mkdtempSync(join(tmpdir(), 'regcred-private-'));
   const logFile = join(home, 'server.log');
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['local/start.ts'], { cwd: repoRoot, env: { ...process.env, REGCRED_HOME: home, PORT: '0' }, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, ['local/start.ts'], { cwd: repoRoot, env: { ...process.env, REGCRED_HOME: home, PORT: '0', REGCRED_OFFLINE: '1', REGCRED_PAUSE_RULES: '1' }, stdio: ['ignore', out, out] });
   closeSync(out);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {
@@ -28,7 +28,7 @@ export async function startPrivateStack(): Promise<PrivateStack> {
     rmSync(home, { recursive: true, force: true });
     return log;
   };
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 300_000;
   while (Date.now() < deadline && child.exitCode === null) {
     const info = readRunning(home);
     if (info?.apiUrl) return { ...info, stop };
