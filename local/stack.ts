@@ -236,6 +236,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [envNames.allowInsecureRegistries]: options.offline ? 'loopback' : 'true',
     });
     for (const [name, runtime] of functions) functionsByName.set(name, runtime);
+    // Booted before the port opens, so the first request does not wait for a worker to import its bundle.
+    await Promise.all([...functions.values()].map((f) => f.warm()));
     cleanup.push(() => Promise.all([...functions.values()].map((f) => f.stop())).then(() => undefined));
 
     for (const mapping of world.eventSourceMappings) {

@@ -22,6 +22,8 @@ export class FunctionError extends Error {
 
 export interface LocalFunctionRuntime {
   readonly fn: LocalFunction;
+  /** Starts the worker now (an init error is kept for the first invocation to report, as Lambda's). */
+  warm(): Promise<void>;
   invoke(event: unknown, requestId?: string): Promise<unknown>;
   stop(): Promise<void>;
 }
@@ -126,6 +128,12 @@ export function startFunction(fn: LocalFunction, runtime: RuntimeEnvironment): L
 
   return {
     fn,
+    async warm() {
+      worker ??= boot();
+      await worker.catch(() => {
+        worker = undefined;
+      });
+    },
     async invoke(event, requestId = randomUUID()) {
       if (running >= concurrencyPerFunction) await new Promise<void>((go) => waiting.push(go));
       else running++;

@@ -98,14 +98,14 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 describe('npm start on this machine', () => {
-  it('listens on 127.0.0.1 only: the API, the KMS endpoint and DynamoDB Local (Java)', () => {
+  it('listens on 127.0.0.1 only: the API, the local AWS endpoint, the DynamoDB gate and DynamoDB Local (Java) behind it', () => {
     const sockets = listeningSockets(stack.pid);
+    const java = sockets.filter((s) => readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').includes('DynamoDBLocal.jar'));
+    expect(java).toHaveLength(1);
     expect(sockets.map((s) => s.port).sort()).toEqual(
-      [portOf(stack.apiUrl), portOf(stack.kmsEndpoint), portOf(stack.dynamoDbEndpoint)].sort(),
+      [portOf(stack.apiUrl), portOf(stack.awsEndpoint), portOf(stack.dynamoDbEndpoint), java[0]!.port].sort(),
     );
     for (const socket of sockets) expect(socket.address, `port ${socket.port}`).toBe('127.0.0.1');
-    const java = sockets.find((s) => s.port === portOf(stack.dynamoDbEndpoint));
-    expect(readFileSync(`/proc/${java?.pid}/cmdline`, 'utf8')).toContain('DynamoDBLocal.jar');
   });
 
   it('runs DynamoDB Local through the committed launcher class, compiled from its committed source', () => {
@@ -178,7 +178,7 @@ describe('npm start on this machine', () => {
         }
       }
 
-      const java = listeningSockets(child.pid ?? 0).find((s) => s.port === port + 2);
+      const java = listeningSockets(child.pid ?? 0).find((s) => readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').includes('DynamoDBLocal.jar'));
       expect(java).toBeDefined();
       process.kill(java?.pid ?? 0, 'SIGKILL');
       expect(await exited).toBe(1);
