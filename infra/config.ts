@@ -5,6 +5,7 @@ import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { stackGrant } from '../functions/contract/credential-resource.ts';
 import { projectName } from '../functions/contract/fields.ts';
 import { routeList, type Capability } from '../functions/contract/routes.ts';
 
@@ -31,7 +32,10 @@ export type ProjectGrant = z.infer<typeof grant>;
 export const consoleGrant = grant.omit({ principal: true });
 export type ConsoleGrant = z.infer<typeof consoleGrant>;
 
-export const grantsFile = z.strictObject({ grants: z.array(grant), console: z.array(consoleGrant).default([]) }).check((ctx) => {
+/** Stacks that may declare RegistryCredential resources in a project (the provider refuses any other). */
+export type StackGrant = z.infer<typeof stackGrant>;
+
+export const grantsFile = z.strictObject({ grants: z.array(grant), console: z.array(consoleGrant).default([]), stacks: z.array(stackGrant).default([]) }).check((ctx) => {
   const seen = new Set<string>();
   ctx.value.grants.forEach(({ project, principal }, index) => {
     const key = `${project} ${principal}`;
@@ -64,14 +68,15 @@ export type Throttling = z.infer<typeof throttling>;
 export interface DeployConfig {
   readonly grants: readonly ProjectGrant[];
   readonly consoleGrants: readonly ConsoleGrant[];
+  readonly stackGrants: readonly StackGrant[];
   readonly throttling: Throttling;
 }
 
 export function deployConfig(node: Node): DeployConfig {
   const file = node.tryGetContext(contextKeys.grantsFile) as string | undefined;
   const path = file === undefined ? undefined : isAbsolute(file) ? file : join(repoRoot, file);
-  const configured = path && existsSync(path) ? parse(grantsFile, readJson(path), path) : { grants: [], console: [] };
-  return { grants: configured.grants, consoleGrants: configured.console, throttling: parse(throttling, node.tryGetContext(contextKeys.throttling) ?? {}, `context ${contextKeys.throttling}`) };
+  const configured = path && existsSync(path) ? parse(grantsFile, readJson(path), path) : { grants: [], console: [], stacks: [] };
+  return { grants: configured.grants, consoleGrants: configured.console, stackGrants: configured.stacks, throttling: parse(throttling, node.tryGetContext(contextKeys.throttling) ?? {}, `context ${contextKeys.throttling}`) };
 }
 
 function readJson(path: string): unknown {

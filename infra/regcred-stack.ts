@@ -20,8 +20,6 @@ export interface RegcredStackProps extends StackProps {
   readonly reverifySchedule?: ScheduleExpression;
   /** Export name of the RegistryCredential provider's service token. @default 'regcred-credential-provider' */
   readonly providerExportName?: string;
-  /** Accounts whose `regcred/*` secrets the provider may read. @default this account */
-  readonly providerSecretAccounts?: readonly string[];
 }
 
 /** The whole service: storage, key, functions, the IAM-authorised HTTP API, the configured grants, events and the IaC provider. */
@@ -48,7 +46,7 @@ export class RegcredStack extends Stack {
     });
     this.credentialProvider = new CredentialProvider(this, 'CredentialProvider', {
       storage: this.storage,
-      ...(props.providerSecretAccounts && { secretAccounts: props.providerSecretAccounts }),
+      stackGrants: config.stackGrants,
     });
     this.console = new ConsoleHosting(this, 'Console', { api: this.api, grants: config.consoleGrants });
 

@@ -1,6 +1,7 @@
 // The one conditional UpdateItem of an update: every change, the version bump and the checks.
 import type { CredentialChanges } from '../core/ports.ts';
-import { n, s, type Item } from './dynamodb-items.ts';
+import type { ResourceOwner } from '../core/stack-grants.ts';
+import { n, ownerAttributes, s, type Item } from './dynamodb-items.ts';
 
 export interface UpdateExpressionParts {
   UpdateExpression: string;
@@ -9,7 +10,7 @@ export interface UpdateExpressionParts {
   ExpressionAttributeValues: Item;
 }
 
-export function updateExpression(changes: CredentialChanges, expectedVersion?: number): UpdateExpressionParts {
+export function updateExpression(changes: CredentialChanges, expectedVersion?: number, owner?: ResourceOwner): UpdateExpressionParts {
   const names: Record<string, string> = {};
   const values: Item = {};
   const name = (attribute: string) => ((names[`#${attribute}`] = attribute), `#${attribute}`);
@@ -31,6 +32,10 @@ export function updateExpression(changes: CredentialChanges, expectedVersion?: n
   if (expectedVersion !== undefined) {
     const match = `#version = ${value('expected', n(expectedVersion))}`;
     conditions.push(expectedVersion === 1 ? `(${match} OR attribute_not_exists(#version))` : match);
+  }
+  if (owner) {
+    conditions.push(`${name(ownerAttributes.stackId)} = ${value('ownerStackId', s(owner.stackId))}`);
+    conditions.push(`${name(ownerAttributes.logicalId)} = ${value('ownerLogicalId', s(owner.logicalId))}`);
   }
   Object.keys(changes.refuseUsernames).forEach((username, i) => {
     conditions.push(`(attribute_not_exists(${name('username')}) OR #username <> ${value(`refused${i}`, s(username))})`);

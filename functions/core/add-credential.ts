@@ -3,6 +3,7 @@ import { ValidationError } from './errors.ts';
 import type { Clock, CredentialStore, IdGenerator, PasswordEncryptor, RegistryVerifier } from './ports.ts';
 import { parseServer } from './registry.ts';
 import { checkBeforeSaving } from './verify-credential.ts';
+import type { ResourceOwner } from './stack-grants.ts';
 
 export interface AddCredentialInput {
   readonly project: string;
@@ -12,6 +13,8 @@ export interface AddCredentialInput {
   readonly password: string;
   /** Check the login against the registry first; an invalid one is refused. */
   readonly verify?: boolean;
+  /** The RegistryCredential resource that declares it (the IaC provider). */
+  readonly owner?: ResourceOwner;
 }
 
 export interface AddCredentialDeps {
@@ -46,6 +49,7 @@ export async function addCredential(deps: AddCredentialDeps, input: AddCredentia
     status: check?.status ?? null,
     checkedAt: check ? now.toISOString() : null,
     ciphertext,
+    owner: input.owner,
   };
   await deps.store.create(credential);
   return toView(credential);

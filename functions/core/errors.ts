@@ -70,3 +70,8 @@ export class RateLimitedError extends Error {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/** The caller may not do this (e.g. a stack without a grant for the project, or not owning the credential); nothing was changed. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}

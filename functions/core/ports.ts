@@ -1,6 +1,7 @@
 // What the use cases need from the outside world; adapters implement these.
 import type { CheckResult, CheckStatus, CredentialView, StoredCredential } from './credential.ts';
 import type { CredentialEvent } from './credential-events.ts';
+import type { ResourceOwner } from './stack-grants.ts';
 
 export interface PasswordEncryptor {
   encrypt(password: string, context: Record<string, string>): Promise<Uint8Array>;
@@ -43,13 +44,14 @@ export interface CredentialLister {
 export interface CredentialStore extends CredentialLister {
   /** Writes the credential and its registry guard atomically; ConflictError if the registry is taken. */
   create(credential: StoredCredential): Promise<void>;
-  /** NotFoundError when the id is not in the project. */
-  delete(project: string, id: string): Promise<void>;
+  /** NotFoundError when the id is not in the project; ForbiddenError when `owner` is given and did not declare it. */
+  delete(project: string, id: string, owner?: ResourceOwner): Promise<void>;
   /**
    * One atomic write that increments the version. NotFoundError for an unknown id,
-   * PreconditionFailedError when `expectedVersion` is given and differs.
+   * PreconditionFailedError when `expectedVersion` is given and differs, ForbiddenError when
+   * `owner` is given and did not declare it.
    */
-  update(project: string, id: string, changes: CredentialChanges, expectedVersion?: number): Promise<CredentialView>;
+  update(project: string, id: string, changes: CredentialChanges, expectedVersion?: number, owner?: ResourceOwner): Promise<CredentialView>;
   /**
    * Reserves a registry check of the credential's current version: at most one per `intervalMs`.
    * NotFoundError, or RateLimitedError naming when the next check is allowed.

@@ -2,10 +2,22 @@
 // `audit`, in place of the usual request line: who asked (the caller's IAM ARN, `local` under
 // `npm start`), for which project and image, what matched, and the outcome. Never a password.
 // CloudTrail also records each KMS Decrypt with its encryption context (project, credentialId).
+// The RegistryCredential provider writes the same line for each of its writes (writeAuditLine).
+// Audit lines are written at every log level (logger.auditLine).
 import { NoCredentialError } from '../core/errors.ts';
 import type { ApiEvent, RequestLine } from './api-handler.ts';
+import { logger } from './logger.ts';
 
 export type AuditOutcome = 'resolved' | 'no-credential' | 'invalid-request' | 'error';
+/** A provider write's outcome: done, refused (no grant, not its credential), or failed. */
+export type WriteAuditOutcome = 'created' | 'updated' | 'deleted' | 'refused' | 'invalid-request' | 'error';
+
+export const auditMessage = 'audit';
+
+/** Writes one audit line (`audit` holds who, what and the outcome) whatever the log level. */
+export function writeAuditLine(failed: boolean, fields: Record<string, unknown> & { audit: Record<string, unknown> }): void {
+  logger.auditLine(failed ? 'ERROR' : 'INFO', auditMessage, fields);
+}
 
 /** What the handler fills in as it learns it. */
 export interface AuditRecord {
@@ -29,7 +41,8 @@ export function auditRecord(event: ApiEvent): AuditRecord {
 }
 
 export const auditLine: RequestLine = {
-  message: 'audit',
+  message: auditMessage,
+  always: true,
   fields: (event, statusCode, error) => ({
     audit: { caller: callerOf(event), ...(records.get(event) ?? auditRecord(event)), outcome: outcomeOf(statusCode, error) },
   }),
