@@ -165,6 +165,13 @@ describe('the README examples', () => {
     expect(Object.keys(Template.fromStack(stack).toJSON().Outputs).filter((k) => k.includes('AccessRoleArn'))).toHaveLength(3);
   });
 
+  it('the stacks example synthesises and reaches the provider', () => {
+    const example = block('"stacks"');
+    const { stack } = appWith({}, example);
+    const fn = Template.fromStack(stack).toJSON().Resources[logicalId(stack.credentialProvider.onEvent.function)];
+    expect(JSON.parse(fn.Properties.Environment.Variables.REGCRED_STACK_GRANTS)).toEqual(JSON.parse(example).stacks);
+  });
+
   it('the throttling example is valid', () => {
     const throttling = JSON.parse(`{${block('"regcred:throttling"')}}`)['regcred:throttling'];
     expect(() => appWith({ [contextKeys.throttling]: throttling })).not.toThrow();
