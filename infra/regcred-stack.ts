@@ -35,7 +35,7 @@ export class RegcredStack extends Stack {
     super(scope, id, { description: 'regcred: a serverless vault for container-registry credentials', ...props });
     this.storage = new CredentialStorage(this, 'Storage', { keyAlias: props.keyAlias ?? 'alias/regcred' });
     const config = deployConfig(this.node);
-    this.api = new CredentialsApi(this, 'Api', { storage: this.storage, throttling: config.throttling });
+    this.api = new CredentialsApi(this, 'Api', { storage: this.storage, throttling: config.throttling, auditLogRetention: config.auditLogRetention });
     new ProjectGrants(this, 'Grants', { api: this.api, grants: config.grants });
     this.events = new CredentialEvents(this, 'Events', { storage: this.storage, ...(props.eventSource && { source: props.eventSource }) });
     this.reverification = new Reverification(this, 'Reverification', {
@@ -47,6 +47,7 @@ export class RegcredStack extends Stack {
     this.credentialProvider = new CredentialProvider(this, 'CredentialProvider', {
       storage: this.storage,
       stackGrants: config.stackGrants,
+      auditLogRetention: config.auditLogRetention,
     });
     this.console = new ConsoleHosting(this, 'Console', { api: this.api, grants: config.consoleGrants });
 

@@ -1,6 +1,6 @@
 import { ArnFormat, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
@@ -21,6 +21,8 @@ export interface CredentialProviderProps {
    * and its KMS key's, to allow the provider's role.)
    */
   readonly stackGrants: readonly StackGrant[];
+  /** Retention of the provider's logs (its audit lines; retained). */
+  readonly auditLogRetention: RetentionDays;
 }
 
 /** The account a stack grant names: the id itself, or the literal account of a StackId pattern. */
@@ -40,6 +42,7 @@ export class CredentialProvider extends Construct {
     const stack = Stack.of(this);
     this.onEvent = new RegcredFunction(this, 'OnEvent', {
       spec: { name: 'credential-resource', entry: 'functions/credential-resource.ts', description: 'regcred: RegistryCredential custom resource', timeoutSeconds: 30 },
+      auditLogRetention: props.auditLogRetention,
       environment: {
         [envNames.tableName]: table.tableName,
         [envNames.kmsKeyId]: key.keyArn,

@@ -21,6 +21,8 @@ export interface CredentialsApiProps {
   readonly storage: CredentialStorage;
   /** Stage-wide and per-route request rates (infra/config.ts). */
   readonly throttling: Throttling;
+  /** Retention of the log groups of the routes that return a password (audited; retained). */
+  readonly auditLogRetention: RetentionDays;
 }
 
 const accessLogFields = {
@@ -72,7 +74,11 @@ export class CredentialsApi extends Construct {
     const environment = { [envNames.tableName]: table.tableName, [envNames.kmsKeyId]: key.keyArn };
     const keyUsers: KeyUser[] = [];
     for (const route of routeList) {
-      const fn = new ApiFunction(this, route.name, { route, environment });
+      const fn = new ApiFunction(this, route.name, {
+        route,
+        environment,
+        ...(route.capability === 'resolve' && { auditLogRetention: props.auditLogRetention }),
+      });
       const statements = routePermissions(route.name, table, key);
       for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
       keyUsers.push({ role: fn.role, statements });

@@ -151,6 +151,30 @@ describe('the audit line', () => {
     expect(lines[0].level).toBe('INFO');
     expect(lines[0].function_name).toBe('regcred-resolve-registry-auth');
   });
+
+  it('is written at every log level: WARN, ERROR and SILENT turn other lines off, never the audit', async () => {
+    const project = uniqueProject('lvl');
+    await add(project, 'reg.example.com');
+    try {
+      for (const level of ['WARN', 'ERROR', 'SILENT']) {
+        const quiet = await loadHandlers({ POWERTOOLS_LOG_LEVEL: level });
+        expect((await resolve(quiet.resolve, project, { image: `reg.example.com/${level.toLowerCase()}` })).status).toBe(200);
+        expect((await invoke(quiet.dockerConfig, routes.getDockerConfigJson, { pathParameters: { project } })).status).toBe(200);
+      }
+    } finally {
+      delete process.env['POWERTOOLS_LOG_LEVEL'];
+    }
+    const lines = capturedOutput()
+      .split('\n')
+      .filter((line) => line.includes('"message":"audit"') && line.includes(`"project":"${project}"`))
+      .map((line) => JSON.parse(line));
+    expect(lines.map((l) => [l.route, l.audit.image, l.audit.outcome])).toEqual(
+      ['warn', 'error', 'silent'].flatMap((level) => [
+        ['resolve-registry-auth', `reg.example.com/${level}`, 'resolved'],
+        ['get-dockerconfigjson', null, 'resolved'],
+      ]),
+    );
+  });
 });
 
 describe('never a password when something is wrong', () => {
