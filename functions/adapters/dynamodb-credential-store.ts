@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { CheckStatus, CredentialView, StoredCredential } from '../core/credential.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, RateLimitedError, UnavailableError, ValidationError } from '../core/errors.ts';
-import type { CheckClaim, CredentialChanges, CredentialPage, CredentialStore } from '../core/ports.ts';
+import type { CheckClaim, CredentialChanges, CredentialPage, CredentialStore, HostCheckLimit } from '../core/ports.ts';
 import type { ResourceOwner } from '../core/stack-grants.ts';
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
@@ -197,6 +197,61 @@ export class DynamoDbCredentialStore implements CredentialStore {
       const seconds = Math.max(1, Math.ceil((nextMs - nowMs) / 1000));
       throw new RateLimitedError(`Credential ${id} was checked less than ${intervalMs / 1000} s ago; try again in ${seconds} s.`, seconds);
     }
+  }
+
+  /**
+   * A fixed window per project and host: one conditional increment while the window runs and has
+   * room, else one conditional reset that starts a new window (a concurrent reset: increment again).
+   */
+  async claimHostCheck(project: string, host: string, nowMs: number, limit: HostCheckLimit): Promise<void> {
+    const Key = { pk: s(keyOf.project(project)), sk: s(keyOf.hostChecks(host)) };
+    const cutoff = n(nowMs - limit.windowMs);
+    const deadline = operationDeadline();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let old: Item | undefined;
+      try {
+        await this.db.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: 'SET checks = checks + :one',
+            ConditionExpression: 'windowStart > :cutoff AND checks < :max',
+            ExpressionAttributeValues: { ':one': n(1), ':cutoff': cutoff, ':max': n(limit.max) },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+          deadline,
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw unavailableWrite(error, 'the check may have been counted');
+        old = error.Item;
+      }
+      const windowStart = Number(old?.['windowStart']?.N ?? Number.NEGATIVE_INFINITY);
+      if (windowStart > nowMs - limit.windowMs) {
+        const seconds = Math.max(1, Math.ceil((windowStart + limit.windowMs - nowMs) / 1000));
+        throw new RateLimitedError(
+          `This project's registry checks of ${host} reached ${limit.max} in ${limit.windowMs / 1000} s; try again in ${seconds} s.`,
+          seconds,
+          'host',
+        );
+      }
+      try {
+        await this.db.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: 'SET windowStart = :now, checks = :one',
+            ConditionExpression: 'attribute_not_exists(windowStart) OR windowStart <= :cutoff',
+            ExpressionAttributeValues: { ':now': n(nowMs), ':one': n(1), ':cutoff': cutoff },
+          }),
+          deadline,
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw unavailableWrite(error, 'the check may have been counted');
+      }
+    }
+    throw new UnavailableError('The registry-check counter is contended; nothing was changed.');
   }
 
   async recordCheck(project: string, id: string, claim: CheckClaim, result: { status: CheckStatus; checkedAt: string }): Promise<boolean> {

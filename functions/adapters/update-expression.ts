@@ -18,8 +18,8 @@ export function updateExpression(changes: CredentialChanges, expectedVersion?: n
 
   // Items written before versions existed count as version 1.
   const sets = [`${name('version')} = if_not_exists(#version, ${value('one', n(1))}) + :one`, `${name('updatedAt')} = ${value('updatedAt', s(changes.updatedAt))}`];
-  // Any new version may be checked at once: the rate limit is per version.
-  const removes = [name('checkStartedAt')];
+  // A new login (password or username) may be checked at once; an email change keeps the limit.
+  const removes = changes.resetStatus ? [name('checkStartedAt')] : [];
   if (changes.ciphertext) sets.push(`${name('ciphertext')} = ${value('ciphertext', { B: changes.ciphertext })}`);
   for (const field of ['username', 'email'] as const) {
     const change = changes[field];
@@ -41,7 +41,7 @@ export function updateExpression(changes: CredentialChanges, expectedVersion?: n
     conditions.push(`(attribute_not_exists(${name('username')}) OR #username <> ${value(`refused${i}`, s(username))})`);
   });
   return {
-    UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: conditions.join(' AND '),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,

@@ -65,9 +65,12 @@ export class InvalidCredentialError extends Error {
 export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
   readonly retryAfterSeconds: number;
-  constructor(message: string, retryAfterSeconds: number) {
+  /** What was limited: this credential version, or the project's checks of a registry host. */
+  readonly scope: 'credential' | 'host';
+  constructor(message: string, retryAfterSeconds: number, scope: 'credential' | 'host' = 'credential') {
     super(message);
     this.retryAfterSeconds = retryAfterSeconds;
+    this.scope = scope;
   }
 }
 

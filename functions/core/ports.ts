@@ -30,6 +30,11 @@ export interface CredentialChanges {
   readonly refuseUsernames: Readonly<Record<string, string>>;
 }
 
+export interface HostCheckLimit {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
 export interface CheckClaim {
   readonly credential: StoredCredential;
   /** Identifies this check; recording its result needs it (an update in between voids it). */
@@ -57,6 +62,11 @@ export interface CredentialStore extends CredentialLister {
    * NotFoundError, or RateLimitedError naming when the next check is allowed.
    */
   claimCheck(project: string, id: string, nowMs: number, intervalMs: number): Promise<CheckClaim>;
+  /**
+   * Counts one registry check of the project against a host: at most `limit.max` per `limit.windowMs`
+   * (add with verify, verify and the queue worker share it). RateLimitedError (scope host) when spent.
+   */
+  claimHostCheck(project: string, host: string, nowMs: number, limit: HostCheckLimit): Promise<void>;
   /** Stores a check result unless the credential changed since the claim; returns whether it did. */
   recordCheck(project: string, id: string, claim: CheckClaim, result: { status: CheckStatus; checkedAt: string }): Promise<boolean>;
 }

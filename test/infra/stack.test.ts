@@ -107,10 +107,10 @@ describe('least privilege', () => {
     },
   });
 
-  it('add: PutItem and GetItem on the table, kms:Encrypt only with both encryption-context keys', () => {
+  it('add: PutItem, GetItem and UpdateItem (the check counter) on the table, kms:Encrypt only with both encryption-context keys', () => {
     expect(roleOf('add-credential').statements).toEqual([
       ...base('add-credential'),
-      onTable('dynamodb:GetItem', 'dynamodb:PutItem'),
+      onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
       onKey('kms:Encrypt'),
     ]);
   });
