@@ -44,9 +44,46 @@ export const auditLine: RequestLine = {
   message: auditMessage,
   always: true,
   fields: (event, statusCode, error) => ({
+    principal: principalOf(event),
     audit: { caller: callerOf(event), ...(records.get(event) ?? auditRecord(event)), outcome: outcomeOf(statusCode, error) },
   }),
 };
+
+/** What the request context says about the caller beyond its ARN; null when it says nothing. */
+export interface AuditPrincipal {
+  accountId: string | null;
+  principalOrgId: string | null;
+  userId: string | null;
+  sourceIp: string | null;
+  /** A console user's Cognito identity, and its authentication provider (`...:CognitoSignIn:<user pool sub>`). */
+  cognitoIdentityId: string | null;
+  cognitoAuthenticationProvider: string | null;
+}
+
+interface IamAuthorizerContext {
+  accountId?: unknown;
+  principalOrgId?: unknown;
+  userId?: unknown;
+  cognitoIdentity?: { amr?: unknown; identityId?: unknown } | null;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+function principalOf(event: ApiEvent): AuditPrincipal {
+  const context = event.requestContext as { authorizer?: { iam?: IamAuthorizerContext }; http?: { sourceIp?: unknown } } | undefined;
+  const iam = context?.authorizer?.iam;
+  // amr: ["authenticated", "<user pool provider>", "<user pool provider>:CognitoSignIn:<sub>"].
+  const amr = Array.isArray(iam?.cognitoIdentity?.amr) ? iam.cognitoIdentity.amr.filter((a): a is string => typeof a === 'string') : [];
+  const providers = amr.filter((a) => a !== 'authenticated' && a !== 'unauthenticated');
+  return {
+    accountId: text(iam?.accountId),
+    principalOrgId: text(iam?.principalOrgId),
+    userId: text(iam?.userId),
+    sourceIp: text(context?.http?.sourceIp),
+    cognitoIdentityId: text(iam?.cognitoIdentity?.identityId),
+    cognitoAuthenticationProvider: providers.length > 0 ? providers.join(',') : null,
+  };
+}
 
 function callerOf(event: ApiEvent): string {
   const context = event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } } | undefined;

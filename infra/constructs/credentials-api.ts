@@ -30,7 +30,12 @@ const accessLogFields = {
   requestTime: '$context.requestTime',
   ip: '$context.identity.sourceIp',
   caller: '$context.identity.userArn',
+  userId: '$context.identity.user',
   accountId: '$context.identity.accountId',
+  principalOrgId: '$context.identity.principalOrgId',
+  // Console users share the identity pool's role: these name the person (the provider carries the user pool sub).
+  cognitoIdentityId: '$context.identity.cognitoIdentityId',
+  cognitoAuthenticationProvider: '$context.identity.cognitoAuthenticationProvider',
   routeKey: '$context.routeKey',
   path: '$context.path',
   status: '$context.status',

@@ -225,6 +225,14 @@ describe('the HTTP API', () => {
     });
     const format = JSON.parse(stage.Properties['AccessLogSettings'].Format);
     expect(format).toMatchObject({ requestId: '$context.requestId', caller: '$context.identity.userArn', status: '$context.status' });
+    // Who a console user is (the identity pool role is shared) and where the call came from.
+    expect(format).toMatchObject({
+      ip: '$context.identity.sourceIp',
+      accountId: '$context.identity.accountId',
+      principalOrgId: '$context.identity.principalOrgId',
+      cognitoIdentityId: '$context.identity.cognitoIdentityId',
+      cognitoAuthenticationProvider: '$context.identity.cognitoAuthenticationProvider',
+    });
     expect(all[accessLogsId]?.Properties['RetentionInDays']).toBe(90);
   });
 
