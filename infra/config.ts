@@ -4,7 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Node } from 'constructs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
+import { stackGrant } from '../functions/contract/credential-resource.ts';
 import { projectName } from '../functions/contract/fields.ts';
 import { routeList, type Capability } from '../functions/contract/routes.ts';
 
@@ -13,6 +15,8 @@ export const contextKeys = {
   grantsFile: 'regcred:grantsFile',
   /** Throttling of the API stage, as `throttling` below. */
   throttling: 'regcred:throttling',
+  /** Days the audited functions' log groups keep their lines (resolve, dockerconfigjson, the provider): at least 365. */
+  auditLogRetentionDays: 'regcred:auditLogRetentionDays',
 } as const;
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -31,7 +35,10 @@ export type ProjectGrant = z.infer<typeof grant>;
 export const consoleGrant = grant.omit({ principal: true });
 export type ConsoleGrant = z.infer<typeof consoleGrant>;
 
-export const grantsFile = z.strictObject({ grants: z.array(grant), console: z.array(consoleGrant).default([]) }).check((ctx) => {
+/** Stacks that may declare RegistryCredential resources in a project (the provider refuses any other). */
+export type StackGrant = z.infer<typeof stackGrant>;
+
+export const grantsFile = z.strictObject({ grants: z.array(grant), console: z.array(consoleGrant).default([]), stacks: z.array(stackGrant).default([]) }).check((ctx) => {
   const seen = new Set<string>();
   ctx.value.grants.forEach(({ project, principal }, index) => {
     const key = `${project} ${principal}`;
@@ -61,17 +68,30 @@ export const throttling = z.strictObject({
 });
 export type Throttling = z.infer<typeof throttling>;
 
+/** CloudWatch Logs' retention periods of a year or more (RetentionDays; 9999 never expires). */
+const auditRetentionChoices = Object.values(RetentionDays).filter((d): d is number => typeof d === 'number' && d >= RetentionDays.ONE_YEAR);
+export const auditLogRetentionDays = z
+  .int()
+  .refine((d) => auditRetentionChoices.includes(d), `must be a CloudWatch Logs retention period of at least a year: ${auditRetentionChoices.join(', ')} (9999: never expire)`)
+  .default(RetentionDays.ONE_YEAR);
+
 export interface DeployConfig {
   readonly grants: readonly ProjectGrant[];
   readonly consoleGrants: readonly ConsoleGrant[];
+  readonly stackGrants: readonly StackGrant[];
   readonly throttling: Throttling;
+  /** Retention of the audited functions' log groups (kept when the stack is deleted). */
+  readonly auditLogRetention: RetentionDays;
 }
 
 export function deployConfig(node: Node): DeployConfig {
   const file = node.tryGetContext(contextKeys.grantsFile) as string | undefined;
   const path = file === undefined ? undefined : isAbsolute(file) ? file : join(repoRoot, file);
-  const configured = path && existsSync(path) ? parse(grantsFile, readJson(path), path) : { grants: [], console: [] };
-  return { grants: configured.grants, consoleGrants: configured.console, throttling: parse(throttling, node.tryGetContext(contextKeys.throttling) ?? {}, `context ${contextKeys.throttling}`) };
+  const configured = path && existsSync(path) ? parse(grantsFile, readJson(path), path) : { grants: [], console: [], stacks: [] };
+  return { grants: configured.grants, consoleGrants: configured.console, stackGrants: configured.stacks,
+    throttling: parse(throttling, node.tryGetContext(contextKeys.throttling) ?? {}, `context ${contextKeys.throttling}`),
+    auditLogRetention: parse(auditLogRetentionDays, node.tryGetContext(contextKeys.auditLogRetentionDays), `context ${contextKeys.auditLogRetentionDays}`) as RetentionDays,
+  };
 }
 
 function readJson(path: string): unknown {

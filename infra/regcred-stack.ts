@@ -21,8 +21,6 @@ export interface RegcredStackProps extends StackProps {
   readonly reverifySchedule?: ScheduleExpression;
   /** Export name of the RegistryCredential provider's service token. @default 'regcred-credential-provider' */
   readonly providerExportName?: string;
-  /** Accounts whose `regcred/*` secrets the provider may read. @default this account */
-  readonly providerSecretAccounts?: readonly string[];
 }
 
 /** The whole service: storage, key, functions, the IAM-authorised HTTP API, the configured grants, events and the IaC provider. */
@@ -38,7 +36,7 @@ export class RegcredStack extends Stack {
     super(scope, id, { description: 'regcred: a serverless vault for container-registry credentials', ...props });
     this.storage = new CredentialStorage(this, 'Storage', { keyAlias: props.keyAlias ?? 'alias/regcred' });
     const config = deployConfig(this.node);
-    this.api = new CredentialsApi(this, 'Api', { storage: this.storage, throttling: config.throttling });
+    this.api = new CredentialsApi(this, 'Api', { storage: this.storage, throttling: config.throttling, auditLogRetention: config.auditLogRetention });
     new ProjectGrants(this, 'Grants', { api: this.api, grants: config.grants });
     this.events = new CredentialEvents(this, 'Events', { storage: this.storage, ...(props.eventSource && { source: props.eventSource }) });
     this.reverification = new Reverification(this, 'Reverification', {
@@ -49,7 +47,8 @@ export class RegcredStack extends Stack {
     });
     this.credentialProvider = new CredentialProvider(this, 'CredentialProvider', {
       storage: this.storage,
-      ...(props.providerSecretAccounts && { secretAccounts: props.providerSecretAccounts }),
+      stackGrants: config.stackGrants,
+      auditLogRetention: config.auditLogRetention,
     });
     this.console = new ConsoleHosting(this, 'Console', { api: this.api, grants: config.consoleGrants });
     // Last: the key policy names every role of the stack that uses the key, whichever construct made it.

@@ -19,8 +19,8 @@ export interface RegistryCredentialProps {
   readonly username?: string;
   readonly email?: string;
   /**
-   * The password: a secret named `regcred/...` (the provider may read only those), holding the
-   * password itself or a JSON object with a `password` key.
+   * The password: a secret of this stack's account named `regcred/<project>/...` (the provider
+   * reads only those), holding the password itself or a JSON object with a `password` key.
    */
   readonly password: ISecret;
   /** Change it (e.g. after rotating the secret) to make the provider read the secret again. */

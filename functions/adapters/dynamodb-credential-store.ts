@@ -8,13 +8,14 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import type { CheckStatus, CredentialView, StoredCredential } from '../core/credential.ts';
-import { ConflictError, NotFoundError, PreconditionFailedError, RateLimitedError, UnavailableError, ValidationError } from '../core/errors.ts';
-import type { CheckClaim, CredentialChanges, CredentialPage, CredentialStore } from '../core/ports.ts';
+import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, RateLimitedError, UnavailableError, ValidationError } from '../core/errors.ts';
+import type { CheckClaim, CredentialChanges, CredentialPage, CredentialStore, HostCheckLimit } from '../core/ports.ts';
+import type { ResourceOwner } from '../core/stack-grants.ts';
 import { credentialSortPrefix, keyOf } from '../contract/table.ts';
 import { envNames, requiredEnv } from '../contract/config.ts';
 import { clientConfig, operationDeadline } from './aws-clients.ts';
 import { queryCredentialPage } from './dynamodb-credential-list.ts';
-import { credentialKey, fromItem, fromStoredItem, n, s, toItem, versionOf, viewProjection, type Item } from './dynamodb-items.ts';
+import { credentialKey, fromItem, fromStoredItem, n, ownedBy, ownerAttributes, s, toItem, versionOf, viewProjection, type Item } from './dynamodb-items.ts';
 import { updateExpression } from './update-expression.ts';
 import { mayHaveBeenApplied, trackWriteOutcomes } from './write-outcome.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -83,31 +84,41 @@ export class DynamoDbCredentialStore implements CredentialStore {
     return queryCredentialPage(this.db, this.table, project, limit, afterId);
   }
 
-  async delete(project: string, id: string): Promise<void> {
+  async delete(project: string, id: string, owner?: ResourceOwner): Promise<void> {
     const pk = s(keyOf.project(project));
     const key = credentialKey(project, id);
     const deadline = operationDeadline();
-    let registry: string | undefined;
+    let found: Item | undefined;
     try {
-      const found = await this.db.send(
+      const answer = await this.db.send(
         new GetItemCommand({
           TableName: this.table,
           Key: key,
           ConsistentRead: true,
-          ProjectionExpression: 'registry',
+          ProjectionExpression: `registry, ${ownerAttributes.stackId}, ${ownerAttributes.logicalId}`,
         }),
         deadline,
       );
-      registry = found.Item?.['registry']?.S;
+      found = answer.Item;
     } catch (error) {
       throw unavailable(error);
     }
+    const registry = found?.['registry']?.S;
     if (registry === undefined) throw notFound(id);
+    if (owner && !ownedBy(found!, owner)) throw notOwned(id);
+    // The same owner check in the write itself: a concurrent change cannot slip past it.
+    const owned = owner
+      ? {
+          ConditionExpression: 'attribute_exists(pk) AND #ownerStackId = :ownerStackId AND #ownerLogicalId = :ownerLogicalId',
+          ExpressionAttributeNames: { '#ownerStackId': ownerAttributes.stackId, '#ownerLogicalId': ownerAttributes.logicalId },
+          ExpressionAttributeValues: { ':ownerStackId': s(owner.stackId), ':ownerLogicalId': s(owner.logicalId) },
+        }
+      : { ConditionExpression: 'attribute_exists(pk)' };
     try {
       await this.db.send(
         new TransactWriteItemsCommand({
           TransactItems: [
-            { Delete: { TableName: this.table, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
+            { Delete: { TableName: this.table, Key: key, ...owned } },
             {
               Delete: {
                 TableName: this.table,
@@ -136,13 +147,13 @@ export class DynamoDbCredentialStore implements CredentialStore {
     }
   }
 
-  async update(project: string, id: string, changes: CredentialChanges, expectedVersion?: number): Promise<CredentialView> {
+  async update(project: string, id: string, changes: CredentialChanges, expectedVersion?: number, owner?: ResourceOwner): Promise<CredentialView> {
     try {
       const result = await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: credentialKey(project, id),
-          ...updateExpression(changes, expectedVersion),
+          ...updateExpression(changes, expectedVersion, owner),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -153,6 +164,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw unavailableWrite(error, 'the change may have been saved');
       const old = error.Item;
       if (!old) throw notFound(id);
+      if (owner && !ownedBy(old, owner)) throw notOwned(id);
       const current = versionOf(old);
       if (expectedVersion !== undefined && current !== expectedVersion) {
         throw new PreconditionFailedError(`Credential ${id} is at version ${current}, not ${expectedVersion}; nothing was changed.`, current);
@@ -187,6 +199,61 @@ export class DynamoDbCredentialStore implements CredentialStore {
     }
   }
 
+  /**
+   * A fixed window per project and host: one conditional increment while the window runs and has
+   * room, else one conditional reset that starts a new window (a concurrent reset: increment again).
+   */
+  async claimHostCheck(project: string, host: string, nowMs: number, limit: HostCheckLimit): Promise<void> {
+    const Key = { pk: s(keyOf.project(project)), sk: s(keyOf.hostChecks(host)) };
+    const cutoff = n(nowMs - limit.windowMs);
+    const deadline = operationDeadline();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let old: Item | undefined;
+      try {
+        await this.db.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: 'SET checks = checks + :one',
+            ConditionExpression: 'windowStart > :cutoff AND checks < :max',
+            ExpressionAttributeValues: { ':one': n(1), ':cutoff': cutoff, ':max': n(limit.max) },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+          deadline,
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw unavailableWrite(error, 'the check may have been counted');
+        old = error.Item;
+      }
+      const windowStart = Number(old?.['windowStart']?.N ?? Number.NEGATIVE_INFINITY);
+      if (windowStart > nowMs - limit.windowMs) {
+        const seconds = Math.max(1, Math.ceil((windowStart + limit.windowMs - nowMs) / 1000));
+        throw new RateLimitedError(
+          `This project's registry checks of ${host} reached ${limit.max} in ${limit.windowMs / 1000} s; try again in ${seconds} s.`,
+          seconds,
+          'host',
+        );
+      }
+      try {
+        await this.db.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: 'SET windowStart = :now, checks = :one',
+            ConditionExpression: 'attribute_not_exists(windowStart) OR windowStart <= :cutoff',
+            ExpressionAttributeValues: { ':now': n(nowMs), ':one': n(1), ':cutoff': cutoff },
+          }),
+          deadline,
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw unavailableWrite(error, 'the check may have been counted');
+      }
+    }
+    throw new UnavailableError('The registry-check counter is contended; nothing was changed.');
+  }
+
   async recordCheck(project: string, id: string, claim: CheckClaim, result: { status: CheckStatus; checkedAt: string }): Promise<boolean> {
     try {
       await this.db.send(
@@ -218,6 +285,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
 const conflict = (registry: string, existingId: string) =>
   new ConflictError(`A credential for registry ${registry} already exists in this project (id ${existingId}).`, existingId);
 const notFound = (id: string) => new NotFoundError(`No credential with id ${id} in this project.`);
+const notOwned = (id: string) => new ForbiddenError(`Credential ${id} was not declared by this stack and resource; nothing was changed.`);
 const unavailable = (error: unknown) =>
   new UnavailableError('The credential store is unavailable; nothing was changed.', { cause: error });
 /** A failed write says what is known: nothing changed, or DynamoDB may have applied it unanswered. */

@@ -13,6 +13,14 @@ export const viewProjection = {
   ExpressionAttributeNames: Object.fromEntries(viewAttributes.map((a) => [`#${a}`, a])),
 };
 
+/** Where a RegistryCredential's owning stack and logical id are kept. */
+export const ownerAttributes = { stackId: 'ownerStackId', logicalId: 'ownerLogicalId' } as const;
+
+/** Whether an item was declared by exactly this owner. */
+export function ownedBy(item: Item, owner: { stackId: string; logicalId: string }): boolean {
+  return item[ownerAttributes.stackId]?.S === owner.stackId && item[ownerAttributes.logicalId]?.S === owner.logicalId;
+}
+
 export function credentialKey(project: string, id: string): Item {
   return { pk: s(keyOf.project(project)), sk: s(keyOf.credential(id)) };
 }
@@ -30,6 +38,7 @@ export function toItem(c: StoredCredential): Item {
   if (c.username !== null) item['username'] = s(c.username);
   if (c.email !== null) item['email'] = s(c.email);
   if (c.updatedAt !== null) item['updatedAt'] = s(c.updatedAt);
+  if (c.owner) Object.assign(item, { [ownerAttributes.stackId]: s(c.owner.stackId), [ownerAttributes.logicalId]: s(c.owner.logicalId) });
   if (c.status !== null && c.checkedAt !== null) {
     Object.assign(item, { status: s(c.status), checkedAt: s(c.checkedAt), checkedVersion: n(c.version) });
   }

@@ -15,7 +15,7 @@ export class SecretsManagerSecretSource implements SecretSource {
     try {
       value = (await this.client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
     } catch (error) {
-      throw new Error(`Could not read secret ${secretId} (${error instanceof Error ? error.name : 'error'}); the provider may read only secrets named regcred/*.`);
+      throw new Error(`Could not read secret ${secretId} (${error instanceof Error ? error.name : 'error'}); the provider may read only secrets named regcred/<project>/... that its grants allow.`);
     }
     if (value === undefined) throw new Error(`Secret ${secretId} has no string value (binary secrets are not supported).`);
     return value;

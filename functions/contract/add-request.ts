@@ -4,7 +4,8 @@ import { parseServer } from '../core/registry.ts';
 import { email, googleKeyCheck, nullByDefault, password, username } from './credential-fields.ts';
 import { typeError } from './fields.ts';
 
-const server = z.string({ error: typeError('a string') }).check(
+/** A registry server as docker names it, refused with parseServer's reason (add and the IaC provider). */
+export const server = z.string({ error: typeError('a string') }).check(
   z.superRefine((value, ctx) => {
     const parsed = parseServer(value);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason, input: value });

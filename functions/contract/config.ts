@@ -6,6 +6,8 @@ export const envNames = {
   kmsKeyId: 'REGCRED_KMS_KEY_ID',
   /** `true` lets registry checks use http and loopback or private addresses; only `npm start` sets it. */
   allowInsecureRegistries: 'REGCRED_ALLOW_INSECURE_REGISTRIES',
+  /** The RegistryCredential provider's grants: JSON `[{"project","stack"}]` (the grants file's `stacks`). */
+  stackGrants: 'REGCRED_STACK_GRANTS',
 } as const;
 
 export const limits = {

@@ -56,7 +56,7 @@ export const errorWhen: Readonly<Record<ErrorCode, string>> = {
   NoCredential: 'No credential of this project matches the image or server.',
   PreconditionFailed: '`If-Match` names a version that is no longer current; nothing was changed.',
   InvalidCredential: 'With `?verify=true`: the registry refused the login; nothing was stored.',
-  TooManyRequests: 'This version of the credential was checked less than 10 s ago; `Retry-After` says when to try again.',
+  TooManyRequests: 'This version of the credential was checked less than 10 s ago, or the project made 10 registry checks of this host in the last minute; `Retry-After` says when to try again.',
 };
 
 const routeContracts = {
@@ -70,7 +70,7 @@ const routeContracts = {
         headers: { location: 'The path of the new credential (its delete route).', etag: 'The credential\'s version, `"<version>"`.' },
       },
     },
-    errors: ['Conflict', 'InvalidCredential'],
+    errors: ['Conflict', 'InvalidCredential', 'TooManyRequests'],
   },
   'list-credentials': {
     query: listQuery,

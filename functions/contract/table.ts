@@ -7,6 +7,8 @@ export const keyOf = {
   project: (project: string) => `PROJECT#${project}`,
   credential: (id: string) => `CREDENTIAL#${id}`,
   registryGuard: (registry: string) => `REGISTRY#${registry}`,
+  /** The project's registry-check counter for one registry host (the verify rate limit). */
+  hostChecks: (host: string) => `CHECKS#${host}`,
 } as const;
 
 export const credentialSortPrefix = 'CREDENTIAL#';

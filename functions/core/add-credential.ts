@@ -2,7 +2,8 @@ import { encryptionContext, toView, type CheckResult, type CredentialView } from
 import { ValidationError } from './errors.ts';
 import type { Clock, CredentialStore, IdGenerator, PasswordEncryptor, RegistryVerifier } from './ports.ts';
 import { parseServer } from './registry.ts';
-import { checkBeforeSaving } from './verify-credential.ts';
+import { checkBeforeSaving, hostCheckLimit, registryHostOf } from './verify-credential.ts';
+import type { ResourceOwner } from './stack-grants.ts';
 
 export interface AddCredentialInput {
   readonly project: string;
@@ -12,6 +13,8 @@ export interface AddCredentialInput {
   readonly password: string;
   /** Check the login against the registry first; an invalid one is refused. */
   readonly verify?: boolean;
+  /** The RegistryCredential resource that declares it (the IaC provider). */
+  readonly owner?: ResourceOwner;
 }
 
 export interface AddCredentialDeps {
@@ -27,6 +30,7 @@ export async function addCredential(deps: AddCredentialDeps, input: AddCredentia
   const server = input.server.trim();
   const parsed = parseServer(server);
   if (!parsed.ok) throw ValidationError.field('server', parsed.reason);
+  if (input.verify) await deps.store.claimHostCheck(input.project, registryHostOf(parsed.registry), deps.clock.now().getTime(), hostCheckLimit);
   const check: CheckResult | undefined = input.verify
     ? await checkBeforeSaving(deps.verifier, { server, username: input.username, password: input.password })
     : undefined;
@@ -46,6 +50,7 @@ export async function addCredential(deps: AddCredentialDeps, input: AddCredentia
     status: check?.status ?? null,
     checkedAt: check ? now.toISOString() : null,
     ciphertext,
+    owner: input.owner,
   };
   await deps.store.create(credential);
   return toView(credential);

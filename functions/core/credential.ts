@@ -25,6 +25,8 @@ export interface CredentialView {
 
 export interface StoredCredential extends CredentialView {
   readonly project: string;
+  /** The CloudFormation stack and logical id that declared it (RegistryCredential); absent for API adds. */
+  readonly owner?: { readonly stackId: string; readonly logicalId: string } | undefined;
   /** KMS ciphertext of the password, bound to { project, credentialId }. */
   readonly ciphertext: Uint8Array;
 }

@@ -65,8 +65,16 @@ export class InvalidCredentialError extends Error {
 export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
   readonly retryAfterSeconds: number;
-  constructor(message: string, retryAfterSeconds: number) {
+  /** What was limited: this credential version, or the project's checks of a registry host. */
+  readonly scope: 'credential' | 'host';
+  constructor(message: string, retryAfterSeconds: number, scope: 'credential' | 'host' = 'credential') {
     super(message);
     this.retryAfterSeconds = retryAfterSeconds;
+    this.scope = scope;
   }
+}
+
+/** The caller may not do this (e.g. a stack without a grant for the project, or not owning the credential); nothing was changed. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
 }

@@ -1,6 +1,7 @@
 // What the use cases need from the outside world; adapters implement these.
 import type { CheckResult, CheckStatus, CredentialView, StoredCredential } from './credential.ts';
 import type { CredentialEvent } from './credential-events.ts';
+import type { ResourceOwner } from './stack-grants.ts';
 
 export interface PasswordEncryptor {
   encrypt(password: string, context: Record<string, string>): Promise<Uint8Array>;
@@ -29,6 +30,11 @@ export interface CredentialChanges {
   readonly refuseUsernames: Readonly<Record<string, string>>;
 }
 
+export interface HostCheckLimit {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
 export interface CheckClaim {
   readonly credential: StoredCredential;
   /** Identifies this check; recording its result needs it (an update in between voids it). */
@@ -43,18 +49,24 @@ export interface CredentialLister {
 export interface CredentialStore extends CredentialLister {
   /** Writes the credential and its registry guard atomically; ConflictError if the registry is taken. */
   create(credential: StoredCredential): Promise<void>;
-  /** NotFoundError when the id is not in the project. */
-  delete(project: string, id: string): Promise<void>;
+  /** NotFoundError when the id is not in the project; ForbiddenError when `owner` is given and did not declare it. */
+  delete(project: string, id: string, owner?: ResourceOwner): Promise<void>;
   /**
    * One atomic write that increments the version. NotFoundError for an unknown id,
-   * PreconditionFailedError when `expectedVersion` is given and differs.
+   * PreconditionFailedError when `expectedVersion` is given and differs, ForbiddenError when
+   * `owner` is given and did not declare it.
    */
-  update(project: string, id: string, changes: CredentialChanges, expectedVersion?: number): Promise<CredentialView>;
+  update(project: string, id: string, changes: CredentialChanges, expectedVersion?: number, owner?: ResourceOwner): Promise<CredentialView>;
   /**
    * Reserves a registry check of the credential's current version: at most one per `intervalMs`.
    * NotFoundError, or RateLimitedError naming when the next check is allowed.
    */
   claimCheck(project: string, id: string, nowMs: number, intervalMs: number): Promise<CheckClaim>;
+  /**
+   * Counts one registry check of the project against a host: at most `limit.max` per `limit.windowMs`
+   * (add with verify, verify and the queue worker share it). RateLimitedError (scope host) when spent.
+   */
+  claimHostCheck(project: string, host: string, nowMs: number, limit: HostCheckLimit): Promise<void>;
   /** Stores a check result unless the credential changed since the claim; returns whether it did. */
   recordCheck(project: string, id: string, claim: CheckClaim, result: { status: CheckStatus; checkedAt: string }): Promise<boolean>;
 }

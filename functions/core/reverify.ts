@@ -31,7 +31,8 @@ const verifyConcurrency = 4;
 
 /**
  * Verifies each credential; the result is stored (and published by the stream). Returns the indexes
- * that should be retried: a credential deleted since, or checked within the rate-limit interval, is done.
+ * that should be retried: a credential deleted since, or checked within the rate-limit interval, is
+ * done; one whose host's checks are spent for the project is retried.
  */
 export async function verifyEach(deps: VerifyCredentialDeps, refs: readonly CredentialRef[]): Promise<number[]> {
   const outcomes = await mapConcurrently(refs, verifyConcurrency, async (ref) => {
@@ -39,7 +40,8 @@ export async function verifyEach(deps: VerifyCredentialDeps, refs: readonly Cred
       await verifyCredential(deps, ref);
       return true;
     } catch (error) {
-      return error instanceof NotFoundError || error instanceof RateLimitedError;
+      // The project's checks of the host are spent for now: SQS delivers it again later.
+      return error instanceof NotFoundError || (error instanceof RateLimitedError && error.scope === 'credential');
     }
   });
   return outcomes.flatMap((done, index) => (done ? [] : [index]));

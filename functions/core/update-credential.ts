@@ -1,6 +1,7 @@
 import { encryptionContext, type CredentialView } from './credential.ts';
 import { googleKeyProblem, googleKeyUsernames } from './google-key.ts';
 import type { Clock, CredentialStore, PasswordEncryptor } from './ports.ts';
+import type { ResourceOwner } from './stack-grants.ts';
 
 export interface UpdateCredentialInput {
   readonly project: string;
@@ -10,6 +11,8 @@ export interface UpdateCredentialInput {
   readonly email?: string | null | undefined;
   /** From If-Match: update only if the credential is still at this version. */
   readonly expectedVersion?: number | undefined;
+  /** The IaC provider's stack and logical id: the update applies only to a credential it declared. */
+  readonly owner?: ResourceOwner | undefined;
 }
 
 export interface UpdateCredentialDeps {
@@ -45,5 +48,6 @@ export async function updateCredential(deps: UpdateCredentialDeps, input: Update
       refuseUsernames,
     },
     input.expectedVersion,
+    input.owner,
   );
 }

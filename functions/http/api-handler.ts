@@ -19,6 +19,8 @@ type Request = middy.Request<ApiEvent, HttpResult, Error, Context>;
 /** Replaces a route's one log line per request, e.g. with an audit line (see audit.ts). */
 export interface RequestLine {
   readonly message: string;
+  /** Written at every log level (the audit line); a plain request line follows Powertools' level. */
+  readonly always?: boolean;
   fields(event: ApiEvent, statusCode: number, error: unknown): Record<string, unknown>;
 }
 
@@ -126,7 +128,8 @@ function accessLogAndErrors(route: Route, line?: RequestLine): MiddlewareObj<Api
       durationMs: Math.round(performance.now() - (timing(request).startedAt ?? performance.now())),
       ...line?.fields(request.event, statusCode, request.error),
     };
-    if (statusCode >= 500) logger.error(line?.message ?? 'request failed', { ...entry, ...describeFailure(request.error) });
+    if (line?.always) logger.auditLine(statusCode >= 500 ? 'ERROR' : 'INFO', line.message, statusCode >= 500 ? { ...entry, ...describeFailure(request.error) } : entry);
+    else if (statusCode >= 500) logger.error(line?.message ?? 'request failed', { ...entry, ...describeFailure(request.error) });
     else logger.requestLine(line?.message ?? 'request', entry);
   };
   return {
@@ -142,7 +145,7 @@ function accessLogAndErrors(route: Route, line?: RequestLine): MiddlewareObj<Api
 }
 
 /** The keys Powertools' injectLambdaContext adds, under the same names. */
-function lambdaKeys(context: Context) {
+export function lambdaKeys(context: Context) {
   return {
     cold_start: logger.isColdStartInvocation(),
     function_arn: context.invokedFunctionArn,

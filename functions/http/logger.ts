@@ -23,8 +23,20 @@ class RequestLogger extends Logger {
    */
   requestLine(message: string, fields: RequestFields): void {
     if (this.level > LogLevelThreshold.INFO) return;
+    this.writeLine('INFO', message, fields);
+  }
+
+  /**
+   * An audit line: the same shape, written whatever the level (WARN, ERROR, SILENT, sampling):
+   * lowering the log level must never switch the audit off.
+   */
+  auditLine(level: 'INFO' | 'ERROR', message: string, fields: RequestFields): void {
+    this.writeLine(level, message, fields);
+  }
+
+  private writeLine(level: 'INFO' | 'ERROR', message: string, fields: RequestFields): void {
     const line = {
-      level: 'INFO',
+      level,
       message,
       timestamp: new Date().toISOString(),
       service: serviceName,

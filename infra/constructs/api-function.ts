@@ -39,6 +39,8 @@ export interface RegcredFunctionProps {
   readonly deadLetterQueue?: IQueue;
   /** Another action the function needs on Resource * (the service has no resource-level permission for it), and why. */
   readonly alsoOnAnyResource?: { readonly action: string; readonly why: string };
+  /** An audited function's logs: kept this long and retained when the stack is deleted. @default 30 days, destroyed with the stack */
+  readonly auditLogRetention?: RetentionDays | undefined;
 }
 
 /**
@@ -55,8 +57,8 @@ export class RegcredFunction extends Construct {
     super(scope, id);
     const { spec } = props;
     this.logGroup = new LogGroup(this, 'Logs', {
-      retention: functionDefaults.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      retention: props.auditLogRetention ?? functionDefaults.logRetention,
+      removalPolicy: props.auditLogRetention === undefined ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -107,6 +109,8 @@ export class RegcredFunction extends Construct {
 export interface ApiFunctionProps {
   readonly route: Route;
   readonly environment: Record<string, string>;
+  /** For the routes that return a password (they write the audit line). */
+  readonly auditLogRetention?: RetentionDays | undefined;
 }
 
 /** One route's function. */
@@ -116,6 +120,7 @@ export class ApiFunction extends RegcredFunction {
     super(scope, id, {
       spec: { name: route.name, entry: route.entry, description: `regcred ${route.method} ${route.path}`, timeoutSeconds: route.timeoutSeconds },
       environment: props.environment,
+      auditLogRetention: props.auditLogRetention,
     });
     this.acknowledgeNoAsyncInvocation(
       'Invoked only synchronously by API Gateway: a failure is returned to the caller as an HTTP error and logged; there are no asynchronous events a DLQ could keep.',

@@ -1,26 +1,32 @@
 import { ArnFormat, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/contract/config.ts';
 import { routes } from '../../functions/contract/routes.ts';
+import { projectSecretPrefix } from '../../functions/core/stack-grants.ts';
+import type { StackGrant } from '../config.ts';
 import { functionDefaults, RegcredFunction } from './api-function.ts';
 import type { CredentialStorage } from './credential-storage.ts';
 import { routePermissions } from './route-permissions.ts';
 
-/** Secrets the provider may read: by name prefix, since the secrets live in other stacks. */
-export const providerSecretPrefix = 'regcred/';
-
 export interface CredentialProviderProps {
   readonly storage: CredentialStorage;
   /**
-   * Accounts whose `regcred/*` secrets the provider may read. @default this stack's account only.
-   * (The secret's own resource policy, and its KMS key's, must also allow the provider's role.)
+   * Which stacks may declare credentials in which project (the grants file's `stacks`). The function
+   * refuses every other event, and may read only `regcred/<project>/*` secrets of those projects in
+   * the granted stacks' accounts. (A secret of another account also needs its own resource policy,
+   * and its KMS key's, to allow the provider's role.)
    */
-  readonly secretAccounts?: readonly string[];
+  readonly stackGrants: readonly StackGrant[];
+  /** Retention of the provider's logs (its audit lines; retained). */
+  readonly auditLogRetention: RetentionDays;
 }
+
+/** The account a stack grant names: the id itself, or the literal account of a StackId pattern. */
+const grantAccount = (stack: string) => (/^\d{12}$/.test(stack) ? stack : stack.split(':')[4]!);
 
 /**
  * The RegistryCredential custom resource's provider: an onEvent function that runs the add, update
@@ -36,21 +42,30 @@ export class CredentialProvider extends Construct {
     const stack = Stack.of(this);
     this.onEvent = new RegcredFunction(this, 'OnEvent', {
       spec: { name: 'credential-resource', entry: 'functions/credential-resource.ts', description: 'regcred: RegistryCredential custom resource', timeoutSeconds: 30 },
-      environment: { [envNames.tableName]: table.tableName, [envNames.kmsKeyId]: key.keyArn },
+      auditLogRetention: props.auditLogRetention,
+      environment: {
+        [envNames.tableName]: table.tableName,
+        [envNames.kmsKeyId]: key.keyArn,
+        [envNames.stackGrants]: JSON.stringify(props.stackGrants.map(({ project, stack }) => ({ project, stack }))),
+      },
     });
     for (const route of [routes.addCredential, routes.updateCredential, routes.deleteCredential]) {
       for (const statement of routePermissions(route.name, table, key)) this.onEvent.role.addToPrincipalPolicy(statement);
     }
-    const secretArns = (props.secretAccounts ?? [stack.account]).map((account) =>
-      stack.formatArn({ service: 'secretsmanager', account, resource: 'secret', resourceName: `${providerSecretPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    );
-    this.onEvent.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
-    const onEventPolicy = this.onEvent.role.node.findChild('DefaultPolicy');
-    for (const arn of secretArns) {
-      Validations.of(onEventPolicy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(arn))}]`,
-        reason: `GetSecretValue on secrets named ${providerSecretPrefix}* only: the RegistryCredential secrets live in the stacks that declare them, so their ARNs are unknown here; the name prefix is the boundary (README, RegistryCredential).`,
-      });
+    // Each granted project's own secrets, in the accounts of the stacks granted it; nothing without grants.
+    const secretArns = [...new Set(props.stackGrants.map((g) => `${grantAccount(g.stack)} ${g.project}`))].sort().map((pair) => {
+      const [account, project] = pair.split(' ') as [string, string];
+      return stack.formatArn({ service: 'secretsmanager', account, resource: 'secret', resourceName: `${projectSecretPrefix(project)}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    });
+    if (secretArns.length > 0) {
+      this.onEvent.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
+      const onEventPolicy = this.onEvent.role.node.findChild('DefaultPolicy');
+      for (const arn of secretArns) {
+        Validations.of(onEventPolicy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(arn))}]`,
+          reason: 'GetSecretValue on one granted project\'s secrets (regcred/<project>/*) only: they live in the stacks that declare them, so their ARNs are unknown here; the name prefix is the boundary, and the function checks it against the event\'s project (README, RegistryCredential).',
+        });
+      }
     }
     this.onEvent.acknowledgeNoAsyncInvocation(
       'Invoked only synchronously by the custom-resources Provider framework, which reports a failure to CloudFormation (the stack operation fails and rolls back).',

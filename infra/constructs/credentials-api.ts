@@ -20,6 +20,8 @@ export interface CredentialsApiProps {
   readonly storage: CredentialStorage;
   /** Stage-wide and per-route request rates (infra/config.ts). */
   readonly throttling: Throttling;
+  /** Retention of the log groups of the routes that return a password (audited; retained). */
+  readonly auditLogRetention: RetentionDays;
 }
 
 const accessLogFields = {
@@ -27,7 +29,12 @@ const accessLogFields = {
   requestTime: '$context.requestTime',
   ip: '$context.identity.sourceIp',
   caller: '$context.identity.userArn',
+  userId: '$context.identity.user',
   accountId: '$context.identity.accountId',
+  principalOrgId: '$context.identity.principalOrgId',
+  // Console users share the identity pool's role: these name the person (the provider carries the user pool sub).
+  cognitoIdentityId: '$context.identity.cognitoIdentityId',
+  cognitoAuthenticationProvider: '$context.identity.cognitoAuthenticationProvider',
   routeKey: '$context.routeKey',
   path: '$context.path',
   status: '$context.status',
@@ -70,7 +77,11 @@ export class CredentialsApi extends Construct {
 
     const environment = { [envNames.tableName]: table.tableName, [envNames.kmsKeyId]: key.keyArn };
     for (const route of routeList) {
-      const fn = new ApiFunction(this, route.name, { route, environment });
+      const fn = new ApiFunction(this, route.name, {
+        route,
+        environment,
+        ...(route.capability === 'resolve' && { auditLogRetention: props.auditLogRetention }),
+      });
       for (const statement of routePermissions(route.name, table, key)) fn.role.addToPrincipalPolicy(statement);
       const [httpRoute] = this.api.addRoutes({
         path: route.path,

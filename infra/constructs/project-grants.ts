@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Arn, ArnFormat, Aws, CfnCondition, CfnOutput, Duration, Fn, type CfnResource } from 'aws-cdk-lib';
-import { ArnPrincipal, Policy, Role } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, Policy, PolicyStatement, PrincipalWithConditions, Role } from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
 import type { ProjectGrant } from '../config.ts';
 import type { CredentialsApi } from './credentials-api.ts';
@@ -39,11 +39,17 @@ class ProjectGrantFor extends Construct {
     api.grantProjectAccess(role, grant.project, grant.capabilities);
     onlyIf(local, role.node.children.find((c) => c instanceof Policy));
 
+    // Sessions must carry a source identity (set by the caller, or passed on from its own session),
+    // so CloudTrail ties each call made with this role to a person, not only to the role.
+    const withSourceIdentity = { StringLike: { 'sts:SourceIdentity': '*' } };
     const access = new Role(this, 'AccessRole', {
-      assumedBy: new ArnPrincipal(grant.principal),
+      assumedBy: new PrincipalWithConditions(new ArnPrincipal(grant.principal), withSourceIdentity),
       description: `regcred ${grant.capabilities.join('+')} on ${grant.project} for ${grant.principal}`,
       maxSessionDuration: Duration.hours(1),
     });
+    access.assumeRolePolicy!.addStatements(
+      new PolicyStatement({ actions: ['sts:SetSourceIdentity'], principals: [new ArnPrincipal(grant.principal)], conditions: withSourceIdentity }),
+    );
     api.grantProjectAccess(access, grant.project, grant.capabilities);
     onlyIf(remote, access, access.node.tryFindChild('DefaultPolicy'));
     new CfnOutput(this, 'AccessRoleArn', {

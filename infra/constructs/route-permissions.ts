@@ -22,8 +22,9 @@ export function routePermissions(route: Route['name'], table: ITable, key: IKey)
   switch (route) {
     case 'add-credential':
       return [
-        // Two conditional Puts in one transaction; GetItem reads the registry guard on a conflict.
-        new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [table.tableArn] }),
+        // Two conditional Puts in one transaction; GetItem reads the registry guard on a conflict;
+        // UpdateItem counts a check (?verify=true) against the project's limit for the host.
+        new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }),
         onKey('kms:Encrypt', key),
       ];
     case 'update-credential':

@@ -100,6 +100,14 @@ describe('verify against docker-registry', () => {
     expect((await rawItems(project)).find((i) => i['id']?.S === id)?.['checkedVersion']?.N).toBe('2');
   });
 
+  it('an email-only update keeps the rate limit; a new password or username allows an immediate re-check', async () => {
+    const { project, id } = await verifyNew(basicRegistry.host, username, wrong);
+    expect((await update(project, id, { email: 'ci@example.com' })).json).toMatchObject({ version: 2, status: 'invalid' });
+    expect((await verify(project, id)).status).toBe(429);
+    expect((await update(project, id, { username: 'nobody' })).json).toMatchObject({ version: 3, status: null });
+    expect((await verify(project, id)).json).toMatchObject({ status: 'invalid' });
+  });
+
   it('404 for an unknown id', async () => {
     const reply = await verify(uniqueProject('verify'), crypto.randomUUID());
     expect(reply.status).toBe(404);
@@ -108,6 +116,25 @@ describe('verify against docker-registry', () => {
 });
 
 describe('add with ?verify=true', () => {
+  it('shares one limit with verify: 10 registry checks per minute per project and registry host, then 429', async () => {
+    const project = uniqueProject('verify');
+    const tries = await Promise.all(
+      Array.from({ length: 10 }, () => add(project, { server: basicRegistry.host, username, password: wrong }, { verify: 'true' })),
+    );
+    expect(tries.map((t) => t.status)).toEqual(Array(10).fill(422));
+    const limited = await add(project, { server: basicRegistry.host, username, password }, { verify: 'true' });
+    expect([limited.status, limited.json.error]).toEqual([429, 'TooManyRequests']);
+    expect(limited.json.message).toMatch(new RegExp(`registry checks of ${basicRegistry.host.replace(/[.]/g, '\\.')} reached 10`));
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // Unchecked adds are not limited, but their verify is; another host, or another project, is not.
+    const unchecked = await add(project, { server: basicRegistry.host, username, password });
+    expect(unchecked.status).toBe(201);
+    expect((await verify(project, unchecked.json.id)).status).toBe(429);
+    expect((await add(project, { server: tokenRegistry.host, username, password: tokenPassword }, { verify: 'true' })).status).toBe(201);
+    expect((await verifyNew(basicRegistry.host, username, password)).reply.json.status).toBe('valid');
+  });
+
   it('saves a valid login with its status', async () => {
     const project = uniqueProject('verify');
     const reply = await add(project, { server: tokenRegistry.host, username, password: tokenPassword }, { verify: 'true' });
@@ -123,7 +150,8 @@ describe('add with ?verify=true', () => {
     expect(reply.json).toEqual({ error: 'InvalidCredential', message: expect.stringContaining('nothing was stored'), detail: 'registry answered 401' });
     expect(reply.text).not.toContain(wrong);
     const { rawItems } = localClients();
-    expect(await rawItems(project)).toEqual([]);
+    // No credential and no registry guard: only the check, counted against the host's limit.
+    expect((await rawItems(project)).map((i) => i['sk']?.S)).toEqual([`CHECKS#${basicRegistry.host}`]);
   });
 
   it('saves an unreachable registry with that status', async () => {

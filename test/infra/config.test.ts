@@ -54,8 +54,10 @@ describe('the grants file', () => {
   it('a role of another account gets an access role here that trusts exactly it, and an output naming it', () => {
     const remote = notCondition(conditionFor('444455556666'));
     const roles = template.findResources('AWS::IAM::Role', { Condition: remote });
+    // Only sessions with a source identity (sts:SourceIdentity set), so CloudTrail names the person.
+    const sourceIdentity = { StringLike: { 'sts:SourceIdentity': '*' } };
     expect(Object.values(roles).map((r) => r['Properties'].AssumeRolePolicyDocument.Statement)).toEqual([
-      [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: remoteRole } }],
+      [{ Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'], Condition: sourceIdentity, Effect: 'Allow', Principal: { AWS: remoteRole } }],
     ]);
     const [roleId] = Object.keys(roles);
     const policies = Object.values(template.findResources('AWS::IAM::Policy', { Condition: remote }));
@@ -163,6 +165,13 @@ describe('the README examples', () => {
   it('the grants file example synthesises', () => {
     const { stack } = appWith({}, block('"grants"'));
     expect(Object.keys(Template.fromStack(stack).toJSON().Outputs).filter((k) => k.includes('AccessRoleArn'))).toHaveLength(3);
+  });
+
+  it('the stacks example synthesises and reaches the provider', () => {
+    const example = block('"stacks"');
+    const { stack } = appWith({}, example);
+    const fn = Template.fromStack(stack).toJSON().Resources[logicalId(stack.credentialProvider.onEvent.function)];
+    expect(JSON.parse(fn.Properties.Environment.Variables.REGCRED_STACK_GRANTS)).toEqual(JSON.parse(example).stacks);
   });
 
   it('the throttling example is valid', () => {

@@ -5,12 +5,25 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { envNames } from '../../functions/contract/config.ts';
 import { eventEnvNames } from '../../functions/contract/events.ts';
+import { contextKeys } from '../../infra/config.ts';
+import { createApp } from '../../infra/regcred-app.ts';
 import { RegistryCredential } from '../../infra/index.ts';
 import { RegcredStack } from '../../infra/regcred-stack.ts';
 import { logicalId, policiesOf, resources, skipBundling, synthWithoutBundling, type Statement } from './synth.ts';
 
 const { stack, template } = synthWithoutBundling();
+
+/** A grants file whose stack grant is a bare stack name (neither an account nor a StackId pattern). */
+function badStacksFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'regcred-stacks-'));
+  writeFileSync(join(dir, 'grants.json'), JSON.stringify({ grants: [], stacks: [{ project: 'team-a', stack: 'team-a-app' }] }));
+  return join(dir, 'grants.json');
+}
 const all = resources(template);
 const ref = (construct: Parameters<typeof logicalId>[0]) => ({ Ref: logicalId(construct) });
 const arnOf = (construct: Parameters<typeof logicalId>[0]) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
@@ -144,17 +157,35 @@ describe('events in', () => {
 });
 
 describe('the RegistryCredential provider', () => {
-  it('onEvent: the add, update and delete statements, kms:Encrypt only, GetSecretValue on regcred/* secrets only', () => {
+  it('onEvent: the add, update and delete statements, kms:Encrypt only; without stack grants no secret at all', () => {
     const statements = ownStatements(provider.onEvent);
     const actions = statements.flatMap((s) => [s.Action].flat());
-    expect([...new Set(actions)].sort()).toEqual(
-      ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'kms:Encrypt', 'secretsmanager:GetSecretValue'].sort(),
-    );
+    expect([...new Set(actions)].sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'kms:Encrypt'].sort());
     for (const s of statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')))) expect(s.Resource).toEqual(tableArn);
     for (const s of statements.filter((s) => s.Action === 'kms:Encrypt')) expect(s).toMatchObject({ Resource: keyArn, Condition: expect.anything() });
-    expect(statements.filter((s) => s.Action === 'secretsmanager:GetSecretValue').map((s) => s.Resource)).toEqual([
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:regcred/*']] },
-    ]);
+    expect(all[logicalId(provider.onEvent.function)]?.Properties['Environment'].Variables[envNames.stackGrants]).toBe('[]');
+  });
+
+  it("the grants file's stacks reach the function, and it may read only each granted project's secrets in the granted accounts", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regcred-stacks-'));
+    const file = join(dir, 'grants.json');
+    const stacks = [
+      { project: 'team-a', stack: 'arn:aws:cloudformation:*:111122223333:stack/team-a-*/*' },
+      { project: 'team-a', stack: '111122223333' },
+      { project: 'team-b', stack: '444455556666' },
+    ];
+    writeFileSync(file, JSON.stringify({ grants: [], stacks }));
+    const { stack: granted } = createApp({ context: { ...skipBundling, [contextKeys.grantsFile]: file } });
+    rmSync(dir, { recursive: true });
+    const t = Template.fromStack(granted);
+    const fn = resources(t)[logicalId(granted.credentialProvider.onEvent.function)]!;
+    expect(JSON.parse(fn.Properties['Environment'].Variables[envNames.stackGrants])).toEqual(stacks);
+    const secretArn = (account: string, project: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, `:${account}:secret:regcred/${project}/*`]],
+    });
+    const reads = policiesOf(t, granted.credentialProvider.onEvent.role).statements.filter((s) => s.Action === 'secretsmanager:GetSecretValue');
+    expect(reads.map((s) => s.Resource)).toEqual([[secretArn('111122223333', 'team-a'), secretArn('444455556666', 'team-b')]]);
+    expect(() => createApp({ context: { ...skipBundling, [contextKeys.grantsFile]: badStacksFile() } })).toThrow(/stacks\[0\]\.stack/);
   });
 
   it('the framework function has its own role (no managed policy) that may only invoke onEvent', () => {
@@ -164,14 +195,11 @@ describe('the RegistryCredential provider', () => {
     expect(invoke.map((s) => s.Resource)).toEqual([[arnOf(provider.onEvent.function), { 'Fn::Join': ['', [arnOf(provider.onEvent.function), ':*']] }]]);
   });
 
-  it('the service token is exported (regcred-credential-provider); other accounts can be allowed', () => {
+  it('the service token is exported (regcred-credential-provider), under another name if asked', () => {
     template.hasOutput('CredentialProviderServiceToken', { Export: { Name: 'regcred-credential-provider' } });
     const app = new App({ context: skipBundling });
-    const shared = new RegcredStack(app, 'Shared', { providerSecretAccounts: ['222222222222'], providerExportName: 'shared-regcred' });
-    const t = Template.fromStack(shared);
-    t.hasOutput('CredentialProviderServiceToken', { Export: { Name: 'shared-regcred' } });
-    const text = JSON.stringify(t.toJSON());
-    expect(text).toContain(':222222222222:secret:regcred/*');
+    const shared = new RegcredStack(app, 'Shared', { providerExportName: 'shared-regcred' });
+    Template.fromStack(shared).hasOutput('CredentialProviderServiceToken', { Export: { Name: 'shared-regcred' } });
   });
 });
 

@@ -95,7 +95,6 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
           [
             'Regcred/Reverification/Worker/Function/SqsEventSource:RegcredReverificationVerifyQueue65720CE2 Serverless-LambdaEventSourceMappingDestination',
             'Regcred/Reverification/ScheduleRole/DefaultPolicy AwsSolutions-IAM5[Resource::<ReverificationEnqueuerFunction662A06EB.Arn>:*]',
-            'Regcred/CredentialProvider/OnEvent/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:regcred/*]',
             'Regcred/CredentialProvider/FrameworkRole/DefaultPolicy AwsSolutions-IAM5[Resource::<CredentialProviderOnEventFunction62DD209C.Arn>:*]',
             ...['Serverless-LambdaDefaultMemorySize', 'Serverless-LambdaDLQ', 'Serverless-LambdaTracing'].map((id) => `Regcred/CredentialProvider/Provider/framework-onEvent ${id}`),
           ],
@@ -140,9 +139,15 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'regcred-nag-')), 'grants.json');
     const principal = (account: string) => `arn:aws:iam::${account}:role/team-a`;
     const grants = ['123456789012', '444455556666'].map((account) => ({ project: 'team-a', capabilities: ['read', 'write'], principal: principal(account) }));
-    writeFileSync(file, JSON.stringify({ grants }));
+    const stacks = [{ project: 'team-a', stack: '444455556666' }, { project: 'team-b', stack: 'arn:aws:cloudformation:*:123456789012:stack/team-b-*/*' }];
+    writeFileSync(file, JSON.stringify({ grants, stacks }));
     const configured = createApp({ context: { ...skipBundling, [contextKeys.grantsFile]: file } });
     expect(findings(configured.app)).toEqual([]);
+    // The provider's secret reads: one acknowledged wildcard per granted project and account.
+    expect(acknowledgements(configured.app).filter((a) => a.id.includes(':secret:')).map((a) => a.id)).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:123456789012:secret:regcred/team-b/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:444455556666:secret:regcred/team-a/*]',
+    ]);
     const grantAcks = acknowledgements(configured.app).filter((a) => a.path.startsWith('Regcred/Grants/'));
     expect(grantAcks).toHaveLength(4 * wildcardWriteRoutes('team-a').length); // two principals, each acknowledged twice (the same counts as with one route)
     expect([...new Set(acknowledgedRoutes(grantAcks))]).toEqual(wildcardWriteRoutes('team-a'));

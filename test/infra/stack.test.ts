@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { envNames } from '../../functions/contract/config.ts';
+import { contextKeys } from '../../infra/config.ts';
 import { routeList, type Capability, type Route } from '../../functions/contract/routes.ts';
 import { grantedRoutes, projectRoutePath } from '../../infra/constructs/project-routes.ts';
 import { tableKeys } from '../../functions/contract/table.ts';
@@ -59,11 +60,24 @@ describe('the functions', () => {
     });
   });
 
-  it.each(routeList.map((r) => r.name))('%s: logs to its own log group with a retention period', (name) => {
+  it.each(routeList.map((r) => r.name))('%s: logs to its own log group with a retention period; audited ones a year, retained', (name) => {
     const { fn, resource } = functionOf(name);
     const logGroupId = logicalId(fn.logGroup);
     expect(resource.Properties['LoggingConfig']).toEqual({ LogGroup: { Ref: logGroupId } });
-    expect(all[logGroupId]?.Properties['RetentionInDays']).toBe(30);
+    const audited = routeList.find((r) => r.name === name)!.capability === 'resolve';
+    expect(all[logGroupId]).toMatchObject(
+      audited ? { Properties: { RetentionInDays: 365 }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } : { Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Delete' },
+    );
+  });
+
+  it("the provider's log group (its audit lines) is kept a year and retained; the retention is a context setting", () => {
+    expect(all[logicalId(stack.credentialProvider.onEvent.logGroup)]).toMatchObject({ Properties: { RetentionInDays: 365 }, DeletionPolicy: 'Retain' });
+    const { stack: longer } = appWithoutBundling({ [contextKeys.auditLogRetentionDays]: 731 });
+    const groups = resources(Template.fromStack(longer));
+    for (const fn of [longer.api.functions['resolve-registry-auth']!, longer.api.functions['get-dockerconfigjson']!, longer.credentialProvider.onEvent]) {
+      expect(groups[logicalId(fn.logGroup)]).toMatchObject({ Properties: { RetentionInDays: 731 }, DeletionPolicy: 'Retain' });
+    }
+    expect(() => appWithoutBundling({ [contextKeys.auditLogRetentionDays]: 90 })).toThrow(/regcred:auditLogRetentionDays[\s\S]*at least a year/);
   });
 });
 
@@ -93,10 +107,10 @@ describe('least privilege', () => {
     },
   });
 
-  it('add: PutItem and GetItem on the table, kms:Encrypt only with both encryption-context keys', () => {
+  it('add: PutItem, GetItem and UpdateItem (the check counter) on the table, kms:Encrypt only with both encryption-context keys', () => {
     expect(roleOf('add-credential').statements).toEqual([
       ...base('add-credential'),
-      onTable('dynamodb:GetItem', 'dynamodb:PutItem'),
+      onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
       onKey('kms:Encrypt'),
     ]);
   });
@@ -211,6 +225,14 @@ describe('the HTTP API', () => {
     });
     const format = JSON.parse(stage.Properties['AccessLogSettings'].Format);
     expect(format).toMatchObject({ requestId: '$context.requestId', caller: '$context.identity.userArn', status: '$context.status' });
+    // Who a console user is (the identity pool role is shared) and where the call came from.
+    expect(format).toMatchObject({
+      ip: '$context.identity.sourceIp',
+      accountId: '$context.identity.accountId',
+      principalOrgId: '$context.identity.principalOrgId',
+      cognitoIdentityId: '$context.identity.cognitoIdentityId',
+      cognitoAuthenticationProvider: '$context.identity.cognitoAuthenticationProvider',
+    });
     expect(all[accessLogsId]?.Properties['RetentionInDays']).toBe(90);
   });
 

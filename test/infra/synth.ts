@@ -7,8 +7,8 @@ import { createApp } from '../../infra/regcred-app.ts';
 /** Skips esbuild for every stack: template assertions don't need the bundles. */
 export const skipBundling = { 'aws:cdk:bundling-stacks': [] };
 
-export function appWithoutBundling() {
-  return createApp({ context: skipBundling });
+export function appWithoutBundling(context: Record<string, unknown> = {}) {
+  return createApp({ context: { ...skipBundling, ...context } });
 }
 
 export function synthWithoutBundling() {

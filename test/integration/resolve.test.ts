@@ -14,6 +14,7 @@ import { getDockerConfigJsonHandler } from '../../functions/http/handlers/get-do
 import { resolveRegistryAuthHandler } from '../../functions/http/handlers/resolve-registry-auth.ts';
 import { countCalls } from '../../bench/stats.ts';
 import { invoke, loadHandlers, localClients, uniqueProject, type Handlers } from '../support/handlers.ts';
+import { apiGatewayEvent, lambdaContext } from '../../local/lambda-event.ts';
 import { capturedOutput, expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
 let h: Handlers;
@@ -150,6 +151,59 @@ describe('the audit line', () => {
     ]);
     expect(lines[0].level).toBe('INFO');
     expect(lines[0].function_name).toBe('regcred-resolve-registry-auth');
+  });
+
+  it('names a console user (Cognito identity id and provider with the user pool sub), the account, org and source IP', async () => {
+    const project = uniqueProject('who');
+    await add(project, 'reg.example.com');
+    const sub = crypto.randomUUID();
+    const pool = 'cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123';
+    const event = apiGatewayEvent({ route: routes.resolveRegistryAuth, pathParameters: { project }, query: { image: 'reg.example.com/app' }, apiId: 'test', sourceIp: '203.0.113.7' });
+    Object.assign((event.requestContext as unknown as { authorizer: { iam: object } }).authorizer.iam, {
+      accountId: '123456789012',
+      principalOrgId: 'o-abc123',
+      userId: 'AROAEXAMPLE:CognitoIdentityCredentials',
+      userArn: 'arn:aws:sts::123456789012:assumed-role/regcred-console/CognitoIdentityCredentials',
+      cognitoIdentity: { amr: ['authenticated', pool, `${pool}:CognitoSignIn:${sub}`], identityId: 'eu-west-1:7f3c1a2b-0000-4000-8000-000000000001', identityPoolId: 'eu-west-1:pool' },
+    });
+    expect((await h.resolve(event, lambdaContext(routes.resolveRegistryAuth, event.requestContext.requestId))).statusCode).toBe(200);
+    const [line] = capturedOutput()
+      .split('\n')
+      .filter((l) => l.includes('"message":"audit"') && l.includes(`"project":"${project}"`))
+      .map((l) => JSON.parse(l));
+    expect(line.principal).toEqual({
+      accountId: '123456789012',
+      principalOrgId: 'o-abc123',
+      userId: 'AROAEXAMPLE:CognitoIdentityCredentials',
+      sourceIp: '203.0.113.7',
+      cognitoIdentityId: 'eu-west-1:7f3c1a2b-0000-4000-8000-000000000001',
+      cognitoAuthenticationProvider: `${pool},${pool}:CognitoSignIn:${sub}`,
+    });
+    expect(line.audit.caller).toBe('arn:aws:sts::123456789012:assumed-role/regcred-console/CognitoIdentityCredentials');
+  });
+
+  it('is written at every log level: WARN, ERROR and SILENT turn other lines off, never the audit', async () => {
+    const project = uniqueProject('lvl');
+    await add(project, 'reg.example.com');
+    try {
+      for (const level of ['WARN', 'ERROR', 'SILENT']) {
+        const quiet = await loadHandlers({ POWERTOOLS_LOG_LEVEL: level });
+        expect((await resolve(quiet.resolve, project, { image: `reg.example.com/${level.toLowerCase()}` })).status).toBe(200);
+        expect((await invoke(quiet.dockerConfig, routes.getDockerConfigJson, { pathParameters: { project } })).status).toBe(200);
+      }
+    } finally {
+      delete process.env['POWERTOOLS_LOG_LEVEL'];
+    }
+    const lines = capturedOutput()
+      .split('\n')
+      .filter((line) => line.includes('"message":"audit"') && line.includes(`"project":"${project}"`))
+      .map((line) => JSON.parse(line));
+    expect(lines.map((l) => [l.route, l.audit.image, l.audit.outcome])).toEqual(
+      ['warn', 'error', 'silent'].flatMap((level) => [
+        ['resolve-registry-auth', `reg.example.com/${level}`, 'resolved'],
+        ['get-dockerconfigjson', null, 'resolved'],
+      ]),
+    );
   });
 });
 

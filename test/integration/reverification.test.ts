@@ -1,8 +1,8 @@
 // Events in, against the run's DynamoDB Local and local KMS: the enqueuer's one paginated Scan finds
 // every credential of every project and no registry guard; the verify queue's worker checks each
 // request, stores the result (which the stream publishes as Verified / Verification Failed), treats
-// deleted, just-checked and malformed requests as done, and reports a KMS outage (a closed port) as
-// a batch item failure for SQS to retry.
+// deleted, just-checked and malformed requests as done, and reports a KMS outage (a closed port), or
+// a host whose checks for the project are spent, as a batch item failure for SQS to retry.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,16 @@ describe('re-verification', () => {
     ]);
     // Checked a moment ago: rate-limited, which counts as done rather than a retry.
     expect(await handler(sqsEvent([request(unreachable)]))).toEqual({ batchItemFailures: [] });
+  });
+
+  it("a host whose checks for the project are spent (10 a minute) is retried, not dropped", async () => {
+    const project = uniqueProject('rv');
+    const ids = await Promise.all(Array.from({ length: 11 }, (_, i) => add(project, `localhost:4/team${i}`)));
+    const handler = verifyQueuedHandler(workerDeps());
+    const result = await handler(sqsEvent(ids.map((id) => JSON.stringify({ project, id }))));
+    expect(result.batchItemFailures).toHaveLength(1);
+    const listed = await invoke(h.list, routes.listCredentials, { pathParameters: { project } });
+    expect(listed.json.items.filter((c: { status: string | null }) => c.status === 'unreachable')).toHaveLength(10);
   });
 
   it('a KMS outage fails exactly the affected messages, for SQS to retry', async () => {
