@@ -282,9 +282,9 @@ export interface RequestRecipe {
 // API accepts variety (so adds succeed, collide on a registry, and deletes find real ids).
 const fuzzProject = fc.constantFrom(...projects);
 // A dockerconfigjson decrypts every credential of its project, and the fuzz projects grow to ~100
-// each: two of three aim at verify's project (3 credentials, never added to), so the route's 2,000
-// requests stay affordable while a third still read projects being written concurrently.
-const readProjects = [verifyProject, verifyProject, verifyProject, verifyProject, verifyProject, verifyProject, ...projects];
+// each: four of five aim at verify's project (3 credentials, never added to), so the route's 2,000
+// requests stay affordable while a fifth (some 150 requests) still read projects being written.
+const readProjects = [...Array<string>(12).fill(verifyProject), ...projects];
 const readProject = fc.constantFrom(...readProjects);
 const validAddBody: fc.Arbitrary<BodyRecipe> = fc.record({
   kind: fc.constant('object' as const),

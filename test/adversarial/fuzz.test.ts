@@ -401,7 +401,7 @@ describe('fuzzing all 7 routes over HTTP', () => {
     const outcomes = perRoute >= 500 ? [200, 201, 204, 400, 403, 404, 405, 409, 412, 413, 429] : [200, 400];
     for (const status of outcomes) expect(statuses[status] ?? 0, `status ${status}`).toBeGreaterThan(0);
     expect(rotated.size + claimed.size, 'accepted updates with a password and verifies').toBeGreaterThan(0);
-  }, Math.max(180_000, perRoute * 60)); // ~3x the time a loaded 2-core box needs
+  }, Math.max(300_000, perRoute * 150)); // 7 routes: ~3x what a 2-core box shared with other runs needed (97 s)
 });
 
 describe('the password limit, to the byte', () => {
