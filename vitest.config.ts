@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (test/unit, pure functions, no Java, about a second) and `stack` (everything
+// Two projects: `unit` (test/unit, pure functions and loopback peers, no Java, about a second) and `stack` (everything
 // else, against the `npm start` stack its global setup starts). A project's global setup runs only
 // when some of its files are selected, so `npx vitest run test/unit/...` never starts Java. Both
 // share the run-wide secrets audit (audit-setup.ts) and the per-file one (secret-audit.ts).

@@ -62,7 +62,7 @@ export class CredentialEvents extends Construct {
       }),
     );
     this.publisher.acknowledgeNoAsyncInvocation(
-      'Invoked only by its DynamoDB stream event source mapping, whose onFailure destination (PublisherDeadLetters) keeps the records of batches that still fail after the retries.',
+      'Invoked only by its DynamoDB stream event source mapping, whose onFailure destination (PublisherDeadLetters) gets a description (shard, sequence numbers) of each batch that still fails after the retries.',
     );
   }
 }

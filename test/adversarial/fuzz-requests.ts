@@ -203,6 +203,58 @@ const query = fc.oneof(
   { weight: 4, arbitrary: fc.array(queryPart, { maxLength: 3 }) },
 );
 
+// Headers every hostile request may carry besides its content type and If-Match: printable ASCII
+// values (node refuses to send control characters in a header), a signature that cannot verify
+// (the local server answers 403 as API Gateway's IAM authorisation would), forwarding and encoding
+// hints, and huge values.
+const headerName = fc.constantFrom(
+  'accept', 'accept-encoding', 'accept-language', 'authorization', 'cookie', 'user-agent', 'x-forwarded-for', 'x-forwarded-proto',
+  'forwarded', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'x-http-method-override', 'if-none-match', 'range', 'x-amzn-trace-id',
+);
+const headerValue = fc.oneof(
+  { weight: 3, arbitrary: fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 }) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '', ' ', 'x'.repeat(4000), '${jndi:ldap://x}', 'gzip, deflate, br', 'identity;q=0', '*/*', 'text/html', 'application/json', '127.0.0.1', '::1',
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00', 'Bearer x',
+      'Basic Zm9vOmJhcg==', 'PUT', 'DELETE', 'bytes=0-1', '20260101T000000Z', 'UNSIGNED-PAYLOAD',
+    ),
+  },
+);
+const extraHeaders = fc.oneof(
+  { weight: 3, arbitrary: fc.constant([] as Array<[string, string]>) },
+  { weight: 2, arbitrary: fc.array(fc.tuple(headerName, headerValue), { minLength: 1, maxLength: 3 }) },
+);
+
+// The read routes' query: image and server values near and far from valid, unknown and repeated keys.
+const readValue = fc.oneof(
+  fc.string({ maxLength: 80 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom(
+    'nginx', 'ghcr.io/my-org/app:1', `localhost:5000/x@sha256:${'a'.repeat(64)}`, 'reg1.example.com/a/b/c', 'https://index.docker.io/v1/', 'docker.io',
+    'Nginx', 'nginx@sha256:abc', 'https://ghcr.io/app', 'https://u:p@x.io', 'x.io/?a', '\u212A8s.example.com/app', '[::1]:5000/app', '%', '../..', 'x'.repeat(1025), '',
+    ...traversal,
+  ),
+);
+const readQuery = fc.oneof(
+  { weight: 2, arbitrary: readValue.map((v) => [['image', v]] as Array<[string, string]>) },
+  { weight: 2, arbitrary: readValue.map((v) => [['server', v]] as Array<[string, string]>) },
+  { weight: 2, arbitrary: fc.array(fc.tuple(fc.constantFrom('image', 'server', 'tag', 'IMAGE', 'image[]', '__proto__', 'constructor', 'limit', ''), readValue), { maxLength: 3 }) },
+  { weight: 1, arbitrary: query },
+);
+const readImage = fc.oneof(
+  fc.tuple(
+    fc.oneof(fc.nat(400).map((n) => `reg${n}.example.com`), fc.constantFrom('seed1.example.com', 'seed2.example.com', 'seed3.example.com', 'ghcr.io/my-org', 'localhost:5000', 'quay.io')),
+    fc.constantFrom('/app', '/team/app:1', `/x@sha256:${'a'.repeat(64)}`),
+  ).map(([host, path]) => `${host}${path}`),
+  fc.constantFrom('nginx', 'library/redis:7', 'docker.io/library/alpine', 'index.docker.io/library/busybox'),
+);
+const readServer = fc.oneof(
+  fc.nat(400).map((n) => `reg${n}.example.com`),
+  fc.constantFrom('https://index.docker.io/v1/', 'docker.io', 'registry-1.docker.io', 'seed1.example.com', 'seed2.example.com', 'localhost:5000', 'quay.io', 'ghcr.io'),
+);
+
 type Method = string;
 const methodFor = (right: Method) =>
   fc.oneof({ weight: 12, arbitrary: fc.constant(right) }, { weight: 2, arbitrary: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'FOO', 'get') });
@@ -210,7 +262,9 @@ const methodFor = (right: Method) =>
 export interface RequestRecipe {
   /** A well-formed add: 201 or 409 when the password fits, else 400 naming password. */
   readonly nearValidAdd?: boolean;
-  readonly route: 'add' | 'list' | 'delete' | 'update' | 'verify';
+  readonly route: 'add' | 'list' | 'delete' | 'update' | 'verify' | 'resolve' | 'dockerconfigjson';
+  /** The path after /projects/{project}/: docker-credentials unless given. */
+  readonly resource?: 'registry-auth' | 'dockerconfigjson';
   readonly method: Method;
   readonly project: string;
   readonly id?: IdRecipe;
@@ -220,11 +274,18 @@ export interface RequestRecipe {
   readonly query: Array<[string, string]>;
   readonly contentType: string | undefined;
   readonly body: BodyRecipe;
+  /** More headers (hostile requests only). */
+  readonly headers?: Array<[string, string]>;
 }
 
 // Near-valid: the right method, a fuzz project and a well-formed request, varied only where the
 // API accepts variety (so adds succeed, collide on a registry, and deletes find real ids).
 const fuzzProject = fc.constantFrom(...projects);
+// A dockerconfigjson decrypts every credential of its project, and the fuzz projects grow to ~100
+// each: four of five aim at verify's project (3 credentials, never added to), so the route's 2,000
+// requests stay affordable while a fifth (some 150 requests) still read projects being written.
+const readProjects = [...Array<string>(12).fill(verifyProject), ...projects];
+const readProject = fc.constantFrom(...readProjects);
 const validAddBody: fc.Arbitrary<BodyRecipe> = fc.record({
   kind: fc.constant('object' as const),
   fields: fc.record(
@@ -290,19 +351,36 @@ const nearValid = {
     route: fc.constant('verify' as const), method: fc.constant('POST'), project: fc.constant(verifyProject), id: knownId, suffix: fc.constant('/verify'),
     query: fc.constant([] as Array<[string, string]>), contentType: fc.constant(undefined), body: fc.constant({ kind: 'none' as const }),
   }),
+  resolve: fc.record({
+    route: fc.constant('resolve' as const), resource: fc.constant('registry-auth' as const), method: fc.constant('GET'), project: fuzzProject,
+    query: fc.oneof(readImage.map((v) => [['image', v]] as Array<[string, string]>), readServer.map((v) => [['server', v]] as Array<[string, string]>)),
+    contentType: fc.constant(undefined), body: fc.constant({ kind: 'none' as const }),
+  }),
+  dockerconfigjson: fc.record({
+    route: fc.constant('dockerconfigjson' as const), resource: fc.constant('dockerconfigjson' as const), method: fc.constant('GET'), project: readProject,
+    query: fc.constant([] as Array<[string, string]>), contentType: fc.constant(undefined), body: fc.constant({ kind: 'none' as const }),
+  }),
 };
 const hostile = {
-  add: fc.record({ route: fc.constant('add' as const), method: methodFor('POST'), project: projectSegment, query, contentType, body: addBody }),
-  list: fc.record({ route: fc.constant('list' as const), method: methodFor('GET'), project: projectSegment, query, contentType, body: stray }),
+  add: fc.record({ route: fc.constant('add' as const), method: methodFor('POST'), project: projectSegment, query, contentType, body: addBody, headers: extraHeaders }),
+  list: fc.record({ route: fc.constant('list' as const), method: methodFor('GET'), project: projectSegment, query, contentType, body: stray, headers: extraHeaders }),
   delete: fc.record({
-    route: fc.constant('delete' as const), method: methodFor('DELETE'), project: projectSegment, id: idSegment, query, contentType, body: stray,
+    route: fc.constant('delete' as const), method: methodFor('DELETE'), project: projectSegment, id: idSegment, query, contentType, body: stray, headers: extraHeaders,
   }),
   update: fc.record({
-    route: fc.constant('update' as const), method: methodFor('PATCH'), project: projectSegment, id: idSegment, ifMatch: ifMatch.hostile, query, contentType, body: addBody,
+    route: fc.constant('update' as const), method: methodFor('PATCH'), project: projectSegment, id: idSegment, ifMatch: ifMatch.hostile, query, contentType, body: addBody, headers: extraHeaders,
   }),
   verify: fc.record({
     route: fc.constant('verify' as const), method: methodFor('POST'), project: projectSegmentIn([verifyProject, ...projects]), id: idSegment, suffix: verifySuffix,
-    query, contentType, body: stray,
+    query, contentType, body: stray, headers: extraHeaders,
+  }),
+  resolve: fc.record({
+    route: fc.constant('resolve' as const), resource: fc.constant('registry-auth' as const), method: methodFor('GET'), project: projectSegment, query: readQuery,
+    contentType, body: stray, headers: extraHeaders,
+  }),
+  dockerconfigjson: fc.record({
+    route: fc.constant('dockerconfigjson' as const), resource: fc.constant('dockerconfigjson' as const), method: methodFor('GET'), project: projectSegmentIn(readProjects),
+    query: fc.oneof({ weight: 3, arbitrary: query }, { weight: 1, arbitrary: readQuery }), contentType, body: stray, headers: extraHeaders,
   }),
 };
 export const recipes = {
@@ -311,6 +389,8 @@ export const recipes = {
   delete: fc.oneof({ weight: 1, arbitrary: nearValid.delete }, { weight: 3, arbitrary: hostile.delete }),
   update: fc.oneof({ weight: 1, arbitrary: nearValid.update }, { weight: 3, arbitrary: hostile.update }),
   verify: fc.oneof({ weight: 1, arbitrary: nearValid.verify }, { weight: 3, arbitrary: hostile.verify }),
+  resolve: fc.oneof({ weight: 1, arbitrary: nearValid.resolve }, { weight: 3, arbitrary: hostile.resolve }),
+  dockerconfigjson: fc.oneof({ weight: 1, arbitrary: nearValid.dockerconfigjson }, { weight: 3, arbitrary: hostile.dockerconfigjson }),
 } satisfies Record<string, fc.Arbitrary<RequestRecipe>>;
 
 
@@ -348,12 +428,13 @@ export function build(recipe: RequestRecipe, knownIds: (project: string) => read
   } else if (b.kind === 'bytes') {
     body = Buffer.from(b.bytes);
   }
-  let path = `/projects/${recipe.project}/docker-credentials`;
+  let path = `/projects/${recipe.project}/${recipe.resource ?? 'docker-credentials'}`;
   if (recipe.id) path += `/${resolveId(recipe.project, recipe.id, knownIds)}${recipe.suffix ?? ''}`;
   if (recipe.query.length > 0) path += `?${recipe.query.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}`;
   const headers: Record<string, string> = {};
   if (recipe.contentType !== undefined) headers['content-type'] = recipe.contentType;
   if (recipe.ifMatch !== undefined) headers['if-match'] = recipe.ifMatch;
+  for (const [name, value] of recipe.headers ?? []) headers[name] = value;
   const wellFormed = recipe.nearValidAdd && passwords[0] !== undefined;
   return { method: recipe.method, path, headers, body, passwords, ...(wellFormed && { wellFormedPasswordBytes: Buffer.byteLength(passwords[0]!) }) };
 }

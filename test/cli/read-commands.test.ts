@@ -2,10 +2,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { run } from '../../cli/program.ts';
 import { apiAdd } from '../support/api.ts';
+import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
-const { apiUrl } = inject('localStack');
+// Every answer the CLI gets is checked against the OpenAPI document (checked-proxy.ts).
+const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
 const project = uniqueProject('read-cli');
 const hubPassword = trackCredential('me', `read-cli-hub-${crypto.randomUUID()}`);
 const orgPassword = trackCredential('bot', `read-cli-org-${crypto.randomUUID()}`);

@@ -1,8 +1,13 @@
 // One headless Chromium (Debian's package, driven by playwright-core) per test file, and a page that
-// records every response body so a test can check none carries a password.
+// records every response body so a test can check none carries a password, and checks every
+// response against the OpenAPI document (openapi-check.ts): a file that calls
+// `failOnUndeclaredResponses()` fails after each test whose pages got a response the document does
+// not declare.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterEach, expect } from 'vitest';
+import { responseProblem } from '../support/openapi-check.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -10,6 +15,16 @@ export interface RecordedResponse {
   readonly url: string;
   readonly status: number;
   readonly body: string;
+}
+
+const openApiProblems: string[] = [];
+const allPending: Promise<void>[] = [];
+/** After each test, every response its pages received so far must be declared by the OpenAPI document. */
+export function failOnUndeclaredResponses(): void {
+  afterEach(async () => {
+    await Promise.all(allPending.splice(0));
+    expect(openApiProblems.splice(0), 'page responses the OpenAPI document does not declare').toEqual([]);
+  });
 }
 
 export async function launch(): Promise<Browser> {
@@ -27,12 +42,23 @@ export async function recordingPage(browser: Browser, bypassCSP = false): Promis
   const responses: RecordedResponse[] = [];
   const pending: Promise<void>[] = [];
   page.on('response', (response) => {
-    pending.push(
-      response.text().then(
-        (body) => void responses.push({ url: response.url(), status: response.status(), body }),
-        () => undefined,
-      ),
+    // Chromium keeps no body for a 204 (text() rejects): an empty body, checked like any other.
+    const read = response.text().catch(() => (response.status() === 204 ? '' : undefined)).then(
+      (body) => {
+        if (body === undefined) return;
+        responses.push({ url: response.url(), status: response.status(), body });
+        const problem = responseProblem({
+          method: response.request().method(),
+          path: new URL(response.url()).pathname,
+          status: response.status(),
+          contentType: response.headers()['content-type'],
+          text: body,
+        });
+        if (problem) openApiProblems.push(problem);
+      },
     );
+    pending.push(read);
+    allPending.push(read);
   });
   return { page, responses, settled: async () => void (await Promise.all(pending)) };
 }

@@ -5,9 +5,10 @@ import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkedFetch } from '../support/openapi-check.ts';
 import { freePort } from '../support/registry.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
-import { launch, pageTraces, recordingPage, seriousViolations, type RecordedResponse } from './browser.ts';
+import { failOnUndeclaredResponses, launch, pageTraces, recordingPage, seriousViolations, type RecordedResponse } from './browser.ts';
 
 const apiUrl = inject('localStack').apiUrl;
 const shots = 'test-results/console';
@@ -18,6 +19,7 @@ beforeAll(async () => {
   browser = await launch();
 });
 afterAll(async () => browser?.close());
+failOnUndeclaredResponses();
 
 const project = () => `console-${randomUUID().slice(0, 8)}`;
 const secret = (user: string | null, label: string) => trackCredential(user, `console-${label}-${randomUUID()}`);
@@ -56,9 +58,18 @@ async function add(page: Page, input: AddInput): Promise<void> {
 }
 
 const statusText = (page: Page) => page.getByRole('status');
+/** expect.poll with the page's own 10 s patience (vitest's 1 s default fails a cold first add on a loaded 2-core box). */
+const eventually = <T>(fn: () => T) => expect.poll(fn, { timeout: 10_000 });
 /** The error line the console links to a field (aria-describedby). */
 const errorOf = async (page: Page, field: ReturnType<Page['getByLabel']>) => page.locator(`#${await field.getAttribute('id')}-error`).textContent();
 const row = (page: Page, server: string) => page.getByRole('row').filter({ has: page.getByRole('cell', { name: server, exact: true }) });
+/** The text of one column's cell in a server's row, the column found by its header. */
+async function cellText(page: Page, server: string, column: string): Promise<string | null> {
+  const index = (await page.getByRole('columnheader').allTextContents()).indexOf(column);
+  expect(index, `column ${column}`).toBeGreaterThanOrEqual(0);
+  return row(page, server).getByRole('cell').nth(index).textContent();
+}
+const minute = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/;
 
 describe('the console', () => {
   let responses: RecordedResponse[];
@@ -93,7 +104,7 @@ describe('the console', () => {
     ];
     for (const [input, server] of cases) {
       await add(page, input);
-      await expect.poll(() => statusText(page).textContent()).toContain(`Added ${server}`);
+      await eventually(() => statusText(page).textContent()).toContain(`Added ${server}`);
       await expect(row(page, server).count()).resolves.toBe(1);
     }
     const headers = await page.getByRole('columnheader').allTextContents();
@@ -107,21 +118,24 @@ describe('the console', () => {
   it('verifies a login now (a closed loopback port is unreachable) and asks politely to wait on 429', async () => {
     const server = `http://127.0.0.1:${await closedPort}/v2/`;
     await page.getByRole('button', { name: `Verify ${server}` }).click();
-    await expect.poll(() => statusText(page).textContent()).toContain(`${server}: unreachable`);
+    await eventually(() => statusText(page).textContent()).toContain(`${server}: unreachable`);
     await expect(row(page, server).getByRole('cell', { name: 'unreachable' }).count()).resolves.toBe(1);
     await page.getByRole('button', { name: `Verify ${server}` }).click();
-    await expect.poll(() => statusText(page).textContent()).toMatch(/checked moments ago; you can check it again in \d+ s/);
+    await eventually(() => statusText(page).textContent()).toMatch(/checked moments ago; you can check it again in \d+ s/);
     await expect(page.getByRole('button', { name: `Verify ${server}` }).isDisabled()).resolves.toBe(true);
   });
 
   it('rotates a password with If-Match', async () => {
+    await expect(cellText(page, 'ghcr.io', 'UPDATED')).resolves.toBe('-');
     await page.getByRole('button', { name: 'Rotate the password of ghcr.io' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rotate the password of ghcr.io' });
     await dialog.getByLabel('New password').fill(passwords.rotated);
     await page.screenshot({ path: `${shots}/rotate.png` });
     await dialog.getByRole('button', { name: 'Rotate password' }).click();
-    await expect.poll(() => statusText(page).textContent()).toBe('Rotated the password of ghcr.io (now version 2).');
-    await expect(row(page, 'ghcr.io').textContent()).resolves.not.toMatch(/-$/);
+    await eventually(() => statusText(page).textContent()).toBe('Rotated the password of ghcr.io (now version 2).');
+    // UPDATED shows the rotation's time where it showed '-' before.
+    await eventually(() => cellText(page, 'ghcr.io', 'UPDATED')).toMatch(minute);
+    await expect(cellText(page, 'ghcr.io', 'CREATED')).resolves.toMatch(minute);
     const rotate = responses.find((r) => r.url.includes('/docker-credentials/') && r.status === 200 && r.body.includes('"version":2'));
     expect(rotate).toBeDefined();
   });
@@ -134,7 +148,7 @@ describe('the console', () => {
     await expect(row(page, 'contoso.azurecr.io').count()).resolves.toBe(1);
     await page.getByRole('button', { name: 'Delete contoso.azurecr.io' }).click();
     await dialog.getByRole('button', { name: 'Delete contoso.azurecr.io' }).click();
-    await expect.poll(() => statusText(page).textContent()).toBe('Deleted the credential for contoso.azurecr.io.');
+    await eventually(() => statusText(page).textContent()).toBe('Deleted the credential for contoso.azurecr.io.');
     await expect(row(page, 'contoso.azurecr.io').count()).resolves.toBe(0);
   });
 
@@ -161,6 +175,9 @@ describe('the console', () => {
     const reveals = responses.filter((r) => new URL(r.url).pathname.endsWith('/dockerconfigjson'));
     expect(reveals.map((r) => r.status)).toEqual([200]);
     for (const response of responses.filter((r) => !reveals.includes(r))) expectNoTrackedSecret(response.body, `console response ${response.url}`);
+    // Each of these was also checked against the OpenAPI document (failOnUndeclaredResponses).
+    const api = responses.filter((r) => new URL(r.url).pathname.startsWith('/projects/'));
+    expect(new Set(api.map((r) => r.status))).toEqual(new Set([200, 201, 204, 429]));
     expectNoTrackedSecret(await pageTraces(page), 'the console page and its storage');
     await expect(page.evaluate(() => localStorage.getItem('regcred.project'))).resolves.toBe(name);
   });
@@ -173,7 +190,7 @@ describe('paging and verify before saving', () => {
     const servers = Array.from({ length: 12 }, (_, i) => `registry-${String(i).padStart(2, '0')}.example.com`);
     for (const server of servers) {
       const password = secret(null, 'paged');
-      const response = await fetch(`${apiUrl}/projects/${name}/docker-credentials`, {
+      const response = await checkedFetch(`${apiUrl}/projects/${name}/docker-credentials`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ server, password }),
@@ -182,14 +199,14 @@ describe('paging and verify before saving', () => {
     }
     await openProject(page, name);
     await page.getByLabel('Per page', { exact: true }).selectOption('10');
-    await expect.poll(() => statusText(page).textContent()).toBe('10 per page.');
+    await eventually(() => statusText(page).textContent()).toBe('10 per page.');
     const shown = () => page.locator('tbody tr').count();
     await expect(shown()).resolves.toBe(10);
     await page.getByRole('button', { name: 'Next page' }).click();
-    await expect.poll(shown).toBe(2);
+    await eventually(shown).toBe(2);
     await expect(page.getByRole('button', { name: 'Next page' }).count()).resolves.toBe(0);
     await page.getByRole('button', { name: 'Previous page' }).click();
-    await expect.poll(shown).toBe(10);
+    await eventually(shown).toBe(10);
     await page.context().close();
   });
 
@@ -199,7 +216,7 @@ describe('paging and verify before saving', () => {
     const server = `http://127.0.0.1:${await freePort()}/v2/`;
     await page.getByLabel('Verify the login with the registry before saving').check();
     await add(page, { preset: 'Private registry', fields: { 'Server URL': server }, username: 'me', password: secret('me', 'verify-first') });
-    await expect.poll(() => statusText(page).textContent()).toContain(`Added ${server}`);
+    await eventually(() => statusText(page).textContent()).toContain(`Added ${server}`);
     await expect(row(page, server).getByRole('cell', { name: 'unreachable' }).count()).resolves.toBe(1);
     await settled();
     expect(responses.filter((r) => r.status === 201).map((r) => new URL(r.url).search)).toEqual(['?verify=true']);
@@ -213,12 +230,12 @@ describe('errors, keyboard and accessibility', () => {
     await openProject(page, project());
     await add(page, { preset: 'Private registry', fields: { 'Server URL': 'ftp://registry.example.com' }, password: secret(null, 'bad-server') });
     const server = page.getByLabel('Server URL', { exact: true });
-    await expect.poll(() => errorOf(page, server)).toBe('scheme must be http or https');
+    await eventually(() => errorOf(page, server)).toBe('scheme must be http or https');
     await expect(server.getAttribute('aria-invalid')).resolves.toBe('true');
 
     await add(page, { preset: 'Docker Hub', username: 'a:b', password: secret('a:b', 'colon') });
     const username = page.getByLabel('Username', { exact: true });
-    await expect.poll(() => errorOf(page, username)).toBe('must not contain ":" (docker splits auth on it)');
+    await eventually(() => errorOf(page, username)).toBe('must not contain ":" (docker splits auth on it)');
 
     await add(page, { preset: 'Google (Container or Artifact Registry)', password: '{"type":"user"}' });
     await expect(errorOf(page, page.getByLabel('Service-account key (JSON)'))).resolves.toBe(
@@ -233,9 +250,9 @@ describe('errors, keyboard and accessibility', () => {
     const name = project();
     await openProject(page, name);
     await add(page, { preset: 'GitHub (ghcr.io)', username: 'octocat', password: secret('octocat', 'stale-1') });
-    await expect.poll(() => statusText(page).textContent()).toContain('Added ghcr.io');
-    const [item] = ((await (await fetch(`${apiUrl}/projects/${name}/docker-credentials`)).json()) as { items: { id: string }[] }).items;
-    const meanwhile = await fetch(`${apiUrl}/projects/${name}/docker-credentials/${item!.id}`, {
+    await eventually(() => statusText(page).textContent()).toContain('Added ghcr.io');
+    const [item] = ((await (await checkedFetch(`${apiUrl}/projects/${name}/docker-credentials`)).json()) as { items: { id: string }[] }).items;
+    const meanwhile = await checkedFetch(`${apiUrl}/projects/${name}/docker-credentials/${item!.id}`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'someone@example.com' }),
@@ -245,7 +262,7 @@ describe('errors, keyboard and accessibility', () => {
     const dialog = page.getByRole('dialog', { name: 'Rotate the password of ghcr.io' });
     await dialog.getByLabel('New password').fill(secret('octocat', 'stale-2'));
     await dialog.getByRole('button', { name: 'Rotate password' }).click();
-    await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/version/i);
+    await eventually(() => dialog.getByRole('alert').textContent()).toMatch(/version/i);
     await page.keyboard.press('Escape');
     await expect(dialog.count()).resolves.toBe(0);
     await page.context().close();
@@ -272,7 +289,7 @@ describe('errors, keyboard and accessibility', () => {
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle + getComputedStyle(document.activeElement!).outlineWidth);
     expect(outline).toBe('solid3px');
     await page.keyboard.press('Enter');
-    await expect.poll(() => statusText(page).textContent()).toContain('Added https://index.docker.io/v1/');
+    await eventually(() => statusText(page).textContent()).toContain('Added https://index.docker.io/v1/');
     await page.context().close();
   });
 
@@ -280,7 +297,7 @@ describe('errors, keyboard and accessibility', () => {
     const { page } = await recordingPage(browser, true);
     await openProject(page, project());
     await add(page, { preset: 'GitHub (ghcr.io)', username: 'octocat', password: secret('octocat', 'axe') });
-    await expect.poll(() => statusText(page).textContent()).toContain('Added ghcr.io');
+    await eventually(() => statusText(page).textContent()).toContain('Added ghcr.io');
     await page.getByLabel('Registry', { exact: true }).selectOption({ label: 'Google (Container or Artifact Registry)' });
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Delete ghcr.io' }).click();

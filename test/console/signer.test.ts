@@ -5,10 +5,13 @@ import { describe, expect, inject, it } from 'vitest';
 import { ApiError, apiClient } from '../../console/api.ts';
 import { sigV4Signer } from '../../console/auth.ts';
 import { localCredentials } from '../../local/sigv4-verifier.ts';
+import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { trackCredential } from '../support/secret-audit.ts';
 
-const { apiUrl, region } = inject('localStack');
+const { region } = inject('localStack');
+// Every answer, the 403 included, is checked against the OpenAPI document (checked-proxy.ts).
+const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
 
 describe('the console client, signed', () => {
   it('adds, rotates (If-Match), lists and deletes with every request signed', async () => {

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { goJson } from '../../cli/go-json.ts';
+import { checkedApiUrl } from '../support/checked-proxy.ts';
+import { checkedFetch } from '../support/openapi-check.ts';
 import { apiAdd } from '../support/api.ts';
 import { binRunner, buildBinsForTest, type BinRun, type BuiltBins, type RecordedRun } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
@@ -14,7 +16,8 @@ import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.
 import { startFaultApi } from './fault-api.ts';
 
 const notFound = 'credentials not found in native keychain\n';
-const { apiUrl } = inject('localStack');
+// The bins' every answer is checked against the OpenAPI document (checked-proxy.ts).
+const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
 const project = uniqueProject('helper');
 const secret = (username: string | null, label: string) => trackCredential(username, `helper-${label}-${crypto.randomUUID()}`);
 const hubPassword = secret('hubuser', 'hub');
@@ -159,14 +162,14 @@ describe('list, store, erase, version', () => {
     const stored = await helper(['store'], JSON.stringify({ ServerURL: server, Username: 'storer', Secret: password }));
     expect(stored).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(JSON.parse((await helper(['get'], server)).stdout)).toEqual({ ServerURL: server, Username: 'storer', Secret: password });
-    const before = (await fetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as { items: { id: string; registry: string }[] };
+    const before = (await checkedFetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as { items: { id: string; registry: string }[] };
     const id = before.items.find((item) => item.registry === server)?.id;
 
     const rotated = secret('other', 'store-again');
     const again = await helper(['store'], JSON.stringify({ ServerURL: `https://${server}`, Username: 'other', Secret: rotated }));
     expect(again).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(JSON.parse((await helper(['get'], server)).stdout)).toEqual({ ServerURL: server, Username: 'other', Secret: rotated });
-    const after = (await fetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as {
+    const after = (await checkedFetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as {
       items: { id: string; registry: string; server: string; version: number }[];
     };
     expect(after.items.filter((item) => item.registry === server)).toEqual([expect.objectContaining({ id, server, version: 2 })]);

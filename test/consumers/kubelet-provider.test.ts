@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { apiAdd } from '../support/api.ts';
 import { binRunner, buildBinsForTest, type BinRun, type BuiltBins, type RecordedRun } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
@@ -14,7 +15,8 @@ import { startFaultApi } from './fault-api.ts';
 import { kubeletCache, type ProviderAnswer } from './kubelet-cache.ts';
 
 const apiVersion = 'credentialprovider.kubelet.k8s.io/v1';
-const { apiUrl } = inject('localStack');
+// The bins' every answer is checked against the OpenAPI document (checked-proxy.ts).
+const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
 const project = uniqueProject('kubelet');
 const hubPassword = trackCredential('hubuser', `kubelet-hub-${crypto.randomUUID()}`);
 const orgPassword = trackCredential('org-a-bot', `kubelet-org-${crypto.randomUUID()}`);

@@ -6,13 +6,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { apiAdd } from '../support/api.ts';
 import { cleanEnv, repoRoot, systemNode } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { runProgram, type Run } from '../support/run.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
-const { apiUrl } = inject('localStack');
+// The bins' every answer is checked against the OpenAPI document (checked-proxy.ts).
+const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
 const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 const project = uniqueProject('pack');
 const password = trackCredential('packed', `pack-${crypto.randomUUID()}`);

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { apiAdd, apiDelete } from '../support/api.ts';
 import { buildBinsForTest, cleanEnv, runBin, systemNode, type BuiltBins } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
@@ -13,7 +14,8 @@ import { freePort, startRegistry, type TestRegistry } from '../support/registry.
 import { runProgram, type Run } from '../support/run.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
-const { apiUrl } = inject('localStack');
+// The bins' every answer is checked against the OpenAPI document (checked-proxy.ts).
+const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
 const project = uniqueProject('skopeo');
 const username = 'puller';
 const password = trackCredential(username, `skopeo-${crypto.randomUUID()}`);

@@ -7,6 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { dockerConfigJsonPath, expandPath, registryAuthPath, routes } from '../../functions/contract/routes.ts';
 import { errorBody, errorCodes, registryAuth } from '../../functions/contract/schemas.ts';
 import { uniqueProject } from '../support/handlers.ts';
+import { checkedFetch } from '../support/openapi-check.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
 
 const { apiUrl, serverLog } = inject('localStack');
@@ -18,7 +19,7 @@ const secret = (password: string, username = 'robot') => trackCredential(usernam
 for (const c of fixture.cases) secret(c.password, c.username);
 
 async function request(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${apiUrl}${path}`, {
+  const response = await checkedFetch(`${apiUrl}${path}`, {
     method,
     ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });

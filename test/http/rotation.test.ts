@@ -3,6 +3,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { expandPath, routes } from '../../functions/contract/routes.ts';
 import { uniqueProject } from '../support/handlers.ts';
+import { checkedFetch } from '../support/openapi-check.ts';
 import { trackCredential } from '../support/secret-audit.ts';
 
 const { apiUrl } = inject('localStack');
@@ -13,7 +14,7 @@ describe('rotation under concurrent resolves', () => {
   it(`${readers} resolve loops during ${updates} updates: every answer is 200 with a password no older than the last finished update`, async () => {
     const project = uniqueProject('rot');
     const passwords: string[] = Array.from({ length: updates + 1 }, (_, i) => trackCredential('robot', `rotation-${i}-${crypto.randomUUID()}`));
-    const created = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
+    const created = await checkedFetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ server: 'rotate.example.com', username: 'robot', password: passwords[0] }),
@@ -26,7 +27,7 @@ describe('rotation under concurrent resolves', () => {
     const rotate = async () => {
       for (let version = 1; version <= updates; version++) {
         started = version;
-        const reply = await fetch(`${apiUrl}${expandPath(routes.updateCredential.path, { project, id })}`, {
+        const reply = await checkedFetch(`${apiUrl}${expandPath(routes.updateCredential.path, { project, id })}`, {
           method: 'PATCH',
           headers: { 'content-type': 'application/json', 'if-match': `"${version}"` },
           body: JSON.stringify({ password: passwords[version] }),
@@ -43,7 +44,7 @@ describe('rotation under concurrent resolves', () => {
       const url = `${apiUrl}${expandPath(routes.resolveRegistryAuth.path, { project })}?server=rotate.example.com`;
       while (finished < updates) {
         const oldest = finished;
-        const reply = await fetch(url);
+        const reply = await checkedFetch(url);
         const newest = started;
         const body = (await reply.json()) as { password?: string; credentialId?: string };
         const index = passwords.indexOf(body.password ?? '');
@@ -58,7 +59,7 @@ describe('rotation under concurrent resolves', () => {
     expect(seen.length).toBeGreaterThan(updates);
     // The resolves really overlapped the rotation: they saw many different passwords.
     expect(new Set(seen).size).toBeGreaterThan(10);
-    const last = await fetch(`${apiUrl}${expandPath(routes.resolveRegistryAuth.path, { project })}?server=rotate.example.com`);
+    const last = await checkedFetch(`${apiUrl}${expandPath(routes.resolveRegistryAuth.path, { project })}?server=rotate.example.com`);
     expect(((await last.json()) as { password: string }).password).toBe(passwords[updates]);
   }, 120_000);
 });

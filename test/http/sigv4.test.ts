@@ -3,10 +3,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
+import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 
-const { apiUrl, region } = inject('localStack');
+const { region } = inject('localStack');
+// curl signs for the checking proxy's host, which it forwards as sent; every answer is checked against OpenAPI.
+const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
 const run = promisify(execFile);
 
 /** curl signing for execute-api in `signingRegion` as `user` (access key:secret); returns the status and body. */

@@ -1,7 +1,8 @@
 import { DecryptCommand } from '@aws-sdk/client-kms';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { paginateQuery, paginateScan, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/contract/routes.ts';
+import { keyOf } from '../../functions/contract/table.ts';
 import { invoke, loadHandlers, localClients, uniqueProject, type Handlers } from '../support/handlers.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 
@@ -212,11 +213,25 @@ describe('encryption at rest', () => {
       ids.push(reply.json.id);
     }
 
-    const scan = await dynamo.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
-    const everything = JSON.stringify(scan.Items, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
-    for (const password of passwords) {
-      expect(everything).not.toContain(password);
-      expect(everything).not.toContain(Buffer.from(password).toString('base64'));
+    // Every item of the shared table, every page, and every item of this project's partition, every
+    // page: both must hold the items this test just wrote, so the search below examined them.
+    const scanned: Record<string, AttributeValue>[] = [];
+    for await (const page of paginateScan({ client: dynamo, pageSize: 500 }, { TableName: tableName, ConsistentRead: true })) scanned.push(...(page.Items ?? []));
+    const partition: Record<string, AttributeValue>[] = [];
+    const query = { TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: keyOf.project(project) } }, ConsistentRead: true };
+    for await (const page of paginateQuery({ client: dynamo, pageSize: 1 }, query)) partition.push(...(page.Items ?? []));
+    for (const items of [scanned, partition]) {
+      const written = items.filter((i) => i['pk']?.S === keyOf.project(project) && ids.includes(i['id']?.S ?? ''));
+      expect(written.map((i) => i['id']?.S).sort(), 'the credential items this test wrote were examined').toEqual([...ids].sort());
+      for (const item of written) expect(item['ciphertext']?.B?.length ?? 0).toBeGreaterThan(0);
+    }
+    expect(partition).toHaveLength(4); // two credentials and their two registry guards
+    const text = (items: unknown) => JSON.stringify(items, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+    for (const everything of [text(scanned), text(partition)]) {
+      for (const password of passwords) {
+        expect(everything.includes(password), 'a password in plain text in the table').toBe(false);
+        expect(everything.includes(Buffer.from(password).toString('base64')), 'a password in base64 in the table').toBe(false);
+      }
     }
 
     const stored = (await rawItems(project)).filter((i) => i['sk']?.S?.startsWith('CREDENTIAL#'));

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueProject } from '../support/handlers.ts';
+import { checkedFetch } from '../support/openapi-check.ts';
 
 const { apiUrl, serverLog } = inject('localStack');
 
@@ -19,7 +20,7 @@ describe('the local server log under concurrent requests', () => {
     const projects = Array.from({ length: 40 }, (_, i) => uniqueProject(`log${i}`));
     const sent = await Promise.all(
       projects.map(async (project, i) => {
-        const response = await fetch(`${apiUrl}/projects/${project}/docker-credentials`, {
+        const response = await checkedFetch(`${apiUrl}/projects/${project}/docker-credentials`, {
           ...(i % 2 === 0 && { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ server: 'x.io' }) }),
         });
         await response.arrayBuffer();

@@ -1,11 +1,12 @@
-// Test setup straight over the run's local HTTP API.
+// Test setup straight over the run's local HTTP API, each answer checked against the OpenAPI document.
 import { inject } from 'vitest';
 import { expandPath, routes } from '../../functions/contract/routes.ts';
+import { checkedFetch } from './openapi-check.ts';
 
 /** Adds a credential and returns its id; anything but a 201 (a 503 included) fails the test. */
 export async function apiAdd(project: string, body: Record<string, string>): Promise<string> {
   const { apiUrl } = inject('localStack');
-  const response = await fetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
+  const response = await checkedFetch(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -18,7 +19,7 @@ export async function apiAdd(project: string, body: Record<string, string>): Pro
 /** Deletes a credential by id (204). */
 export async function apiDelete(project: string, id: string): Promise<void> {
   const { apiUrl } = inject('localStack');
-  const response = await fetch(`${apiUrl}${expandPath(routes.deleteCredential.path, { project, id })}`, { method: 'DELETE' });
+  const response = await checkedFetch(`${apiUrl}${expandPath(routes.deleteCredential.path, { project, id })}`, { method: 'DELETE' });
   await response.body?.cancel();
   if (response.status !== 204) throw new Error(`delete answered ${response.status}`);
 }

@@ -14,7 +14,7 @@ async function generated(route: keyof typeof recipes, seed: number): Promise<str
 }
 
 describe('fuzz replay', () => {
-  it.each(['add', 'list', 'delete', 'update', 'verify'] as const)('the same seed sends the same %s requests; another seed does not', async (route) => {
+  it.each(['add', 'list', 'delete', 'update', 'verify', 'resolve', 'dockerconfigjson'] as const)('the same seed sends the same %s requests; another seed does not', async (route) => {
     const [first, again, other] = await Promise.all([generated(route, 1234), generated(route, 1234), generated(route, 1235)]);
     expect(first).toHaveLength(320);
     expect(again).toEqual(first);
