@@ -48,7 +48,7 @@ describe('SecretsManagerSecretSource', () => {
   ])('reports %s with the secret id and the error name, never what the service said', async (_, answer, name, attempts) => {
     peer.answer = () => answer;
     const error = await source.read(secretId).then(() => undefined, (e: unknown) => e as Error);
-    expect(error?.message).toBe(`Could not read secret ${secretId} (${name}); the provider may read only secrets named regcred/*.`);
+    expect(error?.message).toBe(`Could not read secret ${secretId} (${name}); the provider may read only secrets named regcred/<project>/... that its grants allow.`);
     expect(error?.message).not.toContain(value);
     expect(peer.requests.map((r) => r.target)).toEqual(Array(attempts).fill('secretsmanager.GetSecretValue'));
   });
