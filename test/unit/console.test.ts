@@ -63,4 +63,10 @@ describe('the registry presets', () => {
     expect(byId['github']!.server({})).toBe('ghcr.io');
     expect(byId['google']!.username).toBe('_json_key');
   });
+
+  it('the Azure name is lowercased in ASCII only, so a Kelvin sign reaches the API and is refused', () => {
+    const azure = presets.find((p) => p.id === 'azure')!;
+    const server = azure.server({ azureName: '\u212AONTOSO' });
+    expect(parseServer(server)).toMatchObject({ ok: false, reason: expect.stringContaining('ASCII') });
+  });
 });

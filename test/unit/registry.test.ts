@@ -99,6 +99,12 @@ describe('registry key normalisation', () => {
     ['[fe80::1%eth0]', 'IPv6'],
     ['[::g]', 'IPv6'],
     ['[]', 'IPv6'],
+    // Non-ASCII before any case mapping: the Kelvin sign lowercases to `k`, so this was k8s.example.com.
+    ['\u212A8s.example.com', 'ASCII'],
+    ['https://\u212A8s.example.com/v2/', 'ASCII'],
+    ['k8s.example.com/\u017Fvc', 'ASCII'],
+    ['b\u00FCcher.example', 'ASCII'],
+    ['reg.example.com\u00A0', 'ASCII'],
     ['::1', 'host'],
     ['localhost:000000000', 'port'],
     ['localhost:65536', 'port'],

@@ -67,6 +67,13 @@ describe('image reference normalisation (distribution/reference)', () => {
     expect(normaliseImage(input).ok).toBe(false);
   });
 
+  it.each(['\u212A8s.example.com/app', 'k8s.example.com/\u212Aapp', 'B\u00FCcher.example/app', '\u0131mage', 'ghcr.io/org/app:v\u0131'])(
+    'refuses non-ASCII %j before any case mapping',
+    (input) => {
+      expect(normaliseImage(input)).toEqual({ ok: false, reason: expect.stringContaining('ASCII') });
+    },
+  );
+
   it('accepts a name of exactly 255 characters and lists all 126 candidate keys for it', () => {
     const image = `ab.io/${'a/'.repeat(124)}a`;
     expect(image).toHaveLength(255);
@@ -221,6 +228,11 @@ describe('the lookup and the answer', () => {
     [{ image: 'Nginx' }, 'image'],
     [{ server: 'https://u:p@x.io' }, 'server'],
     [{ server: 'ftp://x.io' }, 'server'],
+    // Non-ASCII is refused before any case mapping: the Kelvin sign lowercases to `k`, long s to `s`.
+    [{ image: '\u212A8s.example.com/app' }, 'image'],
+    [{ image: 'K8S.EXAMPLE.COM/\u017Fvc' }, 'image'],
+    [{ server: '\u212A8s.example.com' }, 'server'],
+    [{ server: 'https://\u212A8s.example.com/v2/' }, 'server'],
   ])('refuses %j naming %s', (query, field) => {
     expect(() => registryLookup(query)).toThrow(ValidationError);
     try {
