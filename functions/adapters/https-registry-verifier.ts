@@ -2,11 +2,11 @@ import { envNames } from '../contract/config.ts';
 import type { CheckResult } from '../core/credential.ts';
 import type { RegistryVerifier } from '../core/ports.ts';
 import { dockerLogin, registryBaseUrl, type Login } from '../core/registry-login.ts';
-import { anyAddress, isLoopbackHost, publicOnly, type AddressPolicy } from './address-policy.ts';
+import { isLoopbackHost, localOrPublic, publicOnly, type AddressPolicy } from './address-policy.ts';
 import { GuardedHttp, registryLimits, type Resolve } from './registry-http.ts';
 
 export interface VerifierPolicy {
-  /** http and loopback/private registries allowed: only `npm start` sets this. */
+  /** http and loopback and private (never link-local) registries allowed: only `npm start` sets this. */
   readonly insecure: boolean;
   /** Test seams: never set by `fromEnv`, so a deployment cannot turn them on. */
   readonly resolve?: Resolve;
@@ -30,7 +30,7 @@ export class HttpsRegistryVerifier implements RegistryVerifier {
     const { insecure, resolve, allowAddress, ca } = this.policy;
     const http = new GuardedHttp({
       allowHttp: insecure,
-      allowAddress: allowAddress ?? (insecure ? anyAddress : publicOnly),
+      allowAddress: allowAddress ?? (insecure ? localOrPublic : publicOnly),
       deadline: AbortSignal.timeout(registryLimits.totalMs),
       ...(resolve && { resolve }),
       ...(ca && { ca }),

@@ -69,7 +69,9 @@ describe('deployed mode (the default): loopback registries are refused before an
     await listener.close();
   });
 
-  const forms = ['127.0.0.1', 'localhost', '[::1]', '127.1', '2130706433', '0x7f000001', '0.0.0.0', '[::ffff:127.0.0.1]', '127.0.0.2'];
+  // `[::127.0.0.1]` and `[::7f00:1]` are IPv4-compatible IPv6 (`::/96`): not loopback to the range
+  // checks, so they were allowed; a connection to them is blocked by the connect watch.
+  const forms = ['127.0.0.1', 'localhost', '[::1]', '127.1', '2130706433', '0x7f000001', '0.0.0.0', '[::ffff:127.0.0.1]', '127.0.0.2', '[::127.0.0.1]', '[::7f00:1]'];
   it.each(forms.flatMap((host) => [host, `https://${host}`]))('%s', async (host) => {
     const server = `${host}:${listener.port}`;
     const result = await HttpsRegistryVerifier.fromEnv().verify(login(server));
@@ -113,6 +115,10 @@ describe('names resolving to refused addresses (stubbed resolver): no connection
     'mapped.test': ['::ffff:10.0.0.1'],
     'mapped-metadata.test': ['::ffff:169.254.169.254'],
     'nat64.test': ['64:ff9b::a9fe:a9fe'],
+    'compat-metadata.test': ['::a9fe:a9fe'],
+    'compat-public.test': ['::8.8.8.8'],
+    'outside-2000-3.test': ['4000::1'],
+    'discard6.test': ['100::1'],
     'mixed.test': ['8.8.8.8', '10.0.0.1'],
   };
   const resolve: Resolve = async (name) => (answers[name] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
@@ -131,10 +137,40 @@ describe('names resolving to refused addresses (stubbed resolver): no connection
   });
 
   it('classifies addresses: only public unicast passes', () => {
-    for (const ok of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect(isPublicAddress(ok), ok).toBe(true);
-    for (const bad of ['127.0.0.1', '10.0.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.127.255.255', '0.0.0.0', '255.255.255.255', '224.0.0.1', '::1', '::', 'fe80::1', 'fc00::1', 'ff02::1', '::ffff:127.0.0.1', '64:ff9b::7f00:1', '2002:7f00:1::1', 'not-an-ip']) {
+    for (const ok of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001::1', '::ffff:8.8.8.8']) expect(isPublicAddress(ok), ok).toBe(true);
+    // IPv6 must be global unicast (2000::/3) before the range checks: all of ::/96 (IPv4-compatible) is out.
+    for (const bad of ['::a9fe:a9fe', '::127.0.0.1', '::7f00:1', '::8.8.8.8', '::2', '4000::1', 'e000::1', '100::1', 'fec0::1', '2001:db8::1', '127.0.0.1', '10.0.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.127.255.255', '0.0.0.0', '255.255.255.255', '224.0.0.1', '::1', '::', 'fe80::1', 'fc00::1', 'ff02::1', '::ffff:127.0.0.1', '64:ff9b::7f00:1', '2002:7f00:1::1', 'not-an-ip']) {
       expect(isPublicAddress(bad), bad).toBe(false);
     }
+  });
+});
+
+describe('insecure mode (npm start): loopback and private registries, never link-local', () => {
+  // Stubbed names; the connect watch blocks every connection here, so an allowed private address
+  // shows as one blocked connect attempt (to the name, which the checked lookup then answers), a
+  // refused one as none.
+  const answers: Record<string, string[]> = {
+    'metadata.test': ['169.254.169.254'],
+    'linklocal.test': ['169.254.10.20'],
+    'linklocal6.test': ['fe80::1'],
+    'mapped-metadata.test': ['::ffff:169.254.169.254'],
+    'compat-metadata.test': ['::a9fe:a9fe'],
+    'unspecified.test': ['0.0.0.0'],
+    'multicast.test': ['224.0.0.251'],
+    'mixed.test': ['10.0.0.1', '169.254.169.254'],
+  };
+  const resolve: Resolve = async (name) =>
+    (answers[name] ?? { 'private.test': ['10.1.2.3'], 'ula.test': ['fd00::1'] }[name] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  const insecure = () => new HttpsRegistryVerifier({ insecure: true, resolve });
+
+  it.each([...Object.keys(answers), '169.254.169.254', '[fe80::1]', '[::a9fe:a9fe]'])('%s is refused before any connection', async (server) => {
+    expect(await insecure().verify(login(server))).toEqual({ status: 'unreachable', detail: 'registry address is not public' });
+    expect(connects).toEqual([]);
+  });
+
+  it.each(['private.test', 'ula.test', '10.9.8.7'])('%s is allowed (a connection is attempted, and blocked by the test)', async (server) => {
+    expect(await insecure().verify(login(server))).toEqual({ status: 'unreachable', detail: 'registry connection failed' });
+    expect(connects).toEqual([`${server}:443`]);
   });
 });
 
