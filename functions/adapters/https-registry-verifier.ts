@@ -37,6 +37,6 @@ export class HttpsRegistryVerifier implements RegistryVerifier {
     });
     // Docker itself talks plain http to loopback registries by default (127.0.0.0/8).
     const base = registryBaseUrl(login.server, (host) => insecure && isLoopbackHost(host));
-    return dockerLogin(http, base, login);
+    return dockerLogin(http, base, login, insecure ? isLoopbackHost : undefined);
   }
 }

@@ -17,7 +17,7 @@ const login = (server: string) => ({ server, username: 'me', password });
 
 /** Every Socket#connect attempt; one to a host that is not loopback (or a test name for it) is blocked. */
 const connects: string[] = [];
-const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost', 'registry.test', 'other.test']);
+const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost', 'registry.test', 'other.test', 'reg.example.test', 'auth.example.test']);
 const realConnect = Socket.prototype.connect;
 const connectSpy = vi.spyOn(Socket.prototype, 'connect').mockImplementation(function (this: Socket, ...args: unknown[]) {
   // net.createConnection passes its normalized [options, callback] pair as one array.
@@ -175,23 +175,31 @@ describe('insecure mode (npm start): loopback and private registries, never link
 });
 
 describe('the realm and every redirect are checked like the registry', () => {
-  // Test seam: registry.test may be reached on 127.0.0.1 (an https server with a test CA); every
-  // other host and address gets the deployed policy.
+  // Test seam: registry.test, other.test, reg.example.test and auth.example.test may be reached on
+  // 127.0.0.1 (one https server with a test CA); every other host and address gets the deployed policy.
   let pki: TestPki;
   let registry: HttpsServer;
   let port = 0;
   let trap: Awaited<ReturnType<typeof countingListener>>;
   let handle: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
   const seen: IncomingMessage[] = [];
-  const names: Record<string, string> = { 'registry.test': '127.0.0.1', 'other.test': '127.0.0.1', 'metadata.test': '169.254.169.254' };
+  const names: Record<string, string> = {
+    'registry.test': '127.0.0.1',
+    'other.test': '127.0.0.1',
+    'reg.example.test': '127.0.0.1',
+    'auth.example.test': '127.0.0.1',
+    'metadata.test': '169.254.169.254',
+    'meta.example.test': '169.254.169.254',
+  };
+  const testHosts = new Set(['registry.test', 'other.test', 'reg.example.test', 'auth.example.test']);
   const resolve: Resolve = async (name) => (names[name] ? [{ address: names[name]!, family: 4 }] : []);
   const allowAddress: AddressPolicy = (address, host) =>
-    (host === 'registry.test' || host === 'other.test') && address === '127.0.0.1' ? true : publicOnly(address, host);
+    testHosts.has(host) && address === '127.0.0.1' ? true : publicOnly(address, host);
   const verifier = () => new HttpsRegistryVerifier({ insecure: false, resolve, allowAddress, ca: pki.caPem });
 
   beforeAll(async () => {
     pki = await createPki();
-    const leaf = await pki.leaf('registry.test', ['registry.test', 'other.test']);
+    const leaf = await pki.leaf('registry.test', [...testHosts]);
     registry = createHttpsServer({ key: leaf.keyPem, cert: leaf.certificatePem }, (req, res) => {
       seen.push(req);
       handle(req, res);
@@ -228,17 +236,44 @@ describe('the realm and every redirect are checked like the registry', () => {
     expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'valid', detail: 'registry with the token accepted the login' });
   });
 
+  it('control: a realm on a sibling of the registry host (same parent domain) is followed', async () => {
+    handle = challengeWith(`https://auth.example.test:${port}/token`);
+    expect(await verifier().verify(login(`reg.example.test:${port}`))).toEqual({ status: 'valid', detail: 'registry with the token accepted the login' });
+    expect(seen.map((r) => r.headers.host?.split(':')[0])).toEqual(['reg.example.test', 'auth.example.test', 'reg.example.test']);
+  });
+
+  const offDomain = 'registry names a token realm off its own domain';
   it.each([
-    ['a loopback literal', () => `https://127.0.0.1:${trap.port}/token`, 'registry address is not public'],
-    ['a decimal loopback form', () => `https://2130706433:${trap.port}/token`, 'registry address is not public'],
-    ['a name resolving to the metadata address', () => 'https://metadata.test/latest/meta-data/', 'registry address is not public'],
-    ['plain http', () => `http://registry.test:${port}/token`, 'registry must use https'],
+    ['another host (the login would go to it)', () => `https://other.test:${port}/token`, offDomain],
+    ['a loopback literal', () => `https://127.0.0.1:${trap.port}/token`, offDomain],
+    ['a decimal loopback form', () => `https://2130706433:${trap.port}/token`, offDomain],
+    ['a name resolving to the metadata address', () => 'https://metadata.test/latest/meta-data/', offDomain],
+    ['plain http', () => `http://registry.test:${port}/token`, 'registry names a token realm without https'],
   ])('a realm pointing at %s is refused, with no connection to it', async (_, realm, detail) => {
     handle = challengeWith(realm());
-    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unreachable', detail });
+    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unsupported', detail });
     expect(trap.count()).toBe(0);
     expect(connects.every((c) => c.startsWith('registry.test:'))).toBe(true);
     expect(seen.some((r) => r.url?.startsWith('/token'))).toBe(false);
+  });
+
+  it('a realm the domain rule allows still gets the address checks', async () => {
+    handle = challengeWith('https://meta.example.test/token');
+    expect(await verifier().verify(login(`reg.example.test:${port}`))).toEqual({ status: 'unreachable', detail: 'registry address is not public' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('the challenge comes only from the registry’s origin: a ping redirected to another host is refused', async () => {
+    // An open redirect on the registry pointing at a host that asks for the login at its own realm.
+    handle = (req, res) => {
+      if (req.headers.host?.startsWith('registry.test')) {
+        res.writeHead(302, { location: `https://other.test:${port}/v2/` });
+        return res.end();
+      }
+      challengeWith(`https://other.test:${port}/token`)(req, res);
+    };
+    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unreachable', detail: 'redirect to another host refused' });
+    expect(seen.map((r) => [r.headers.host?.split(':')[0], r.url, Boolean(r.headers.authorization)])).toEqual([['registry.test', '/v2/', false]]);
   });
 
   const redirectTo = (location: () => string) => (req: IncomingMessage, res: ServerResponse) => {
@@ -247,9 +282,11 @@ describe('the realm and every redirect are checked like the registry', () => {
   };
 
   it.each([
-    ['a loopback literal', () => `https://127.0.0.1:${trap.port}/v2/`, 'registry address is not public'],
-    ['the metadata address', () => 'https://169.254.169.254/latest/', 'registry address is not public'],
-    ['a name resolving to the metadata address', () => 'https://metadata.test/', 'registry address is not public'],
+    ['a loopback literal', () => `https://127.0.0.1:${trap.port}/v2/`, 'redirect to another host refused'],
+    ['the metadata address', () => 'https://169.254.169.254/latest/', 'redirect to another host refused'],
+    ['a name resolving to the metadata address', () => 'https://metadata.test/', 'redirect to another host refused'],
+    ['another host allowed by the address policy', () => `https://other.test:${port}/v2/`, 'redirect to another host refused'],
+    ['another port of the same host', () => `https://registry.test:${trap.port}/v2/`, 'redirect to another host refused'],
     ['another scheme', () => `http://registry.test:${port}/v2/`, 'redirect to another scheme refused'],
   ])('a redirect to %s is refused, with no connection to it', async (_, location, detail) => {
     handle = redirectTo(location);
@@ -264,7 +301,7 @@ describe('the realm and every redirect are checked like the registry', () => {
     expect(seen).toHaveLength(4);
   });
 
-  it('credentials do not follow a redirect to another host', async () => {
+  it('a redirect to another host is refused (so credentials never follow one)', async () => {
     handle = (req, res) => {
       if (req.headers.host?.startsWith('registry.test') && req.headers.authorization) {
         res.writeHead(307, { location: `https://other.test:${port}/v2/` });
@@ -277,11 +314,10 @@ describe('the realm and every redirect are checked like the registry', () => {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' });
       res.end();
     };
-    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'invalid', detail: 'registry answered 401' });
+    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unreachable', detail: 'redirect to another host refused' });
     expect(seen.map((r) => [r.headers.host?.split(':')[0], Boolean(r.headers.authorization)])).toEqual([
       ['registry.test', false],
       ['registry.test', true],
-      ['other.test', false],
     ]);
   });
 
