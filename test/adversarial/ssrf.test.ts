@@ -7,7 +7,7 @@ import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isPublicAddress, publicOnly, type AddressPolicy } from '../../functions/adapters/address-policy.ts';
 import { HttpsRegistryVerifier } from '../../functions/adapters/https-registry-verifier.ts';
-import type { Resolve } from '../../functions/adapters/registry-http.ts';
+import { registryLimits, type Resolve } from '../../functions/adapters/registry-http.ts';
 import { envNames } from '../../functions/contract/config.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 import { createPki, type TestPki } from '../support/test-pki.ts';
@@ -15,8 +15,13 @@ import { createPki, type TestPki } from '../support/test-pki.ts';
 const password = trackSecret(`ssrf-${crypto.randomUUID()}`);
 const login = (server: string) => ({ server, username: 'me', password });
 
-/** Every Socket#connect attempt; one to a host that is not loopback (or a test name for it) is blocked. */
+/**
+ * Every Socket#connect attempt; one to a host that is not loopback (or a test name for it) is blocked.
+ * `reroutes` sends a `host:port` (a test name, which the stubbed resolver answers with 127.0.0.1) to
+ * another loopback port: how Docker Hub's names on 443 reach the test's https server.
+ */
 const connects: string[] = [];
+const reroutes = new Map<string, number>();
 const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost', 'registry.test', 'other.test', 'reg.example.test', 'auth.example.test']);
 const realConnect = Socket.prototype.connect;
 const connectSpy = vi.spyOn(Socket.prototype, 'connect').mockImplementation(function (this: Socket, ...args: unknown[]) {
@@ -24,8 +29,11 @@ const connectSpy = vi.spyOn(Socket.prototype, 'connect').mockImplementation(func
   const first = Array.isArray(args[0]) ? args[0][0] : args[0];
   const options = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as { host?: string; port?: unknown };
   const host = String(options.host ?? 'localhost');
-  connects.push(`${host}:${String(options.port)}`);
-  if (!loopbackHosts.has(host)) {
+  const key = `${host}:${String(options.port)}`;
+  connects.push(key);
+  const rerouted = reroutes.get(key);
+  if (rerouted !== undefined) options.port = rerouted;
+  else if (!loopbackHosts.has(host)) {
     process.nextTick(() => this.destroy(new Error(`the test blocked a connection to ${host}`)));
     return this;
   }
@@ -190,8 +198,10 @@ describe('the realm and every redirect are checked like the registry', () => {
     'auth.example.test': '127.0.0.1',
     'metadata.test': '169.254.169.254',
     'meta.example.test': '169.254.169.254',
+    'registry-1.docker.io': '127.0.0.1',
+    'auth.docker.io': '127.0.0.1',
   };
-  const testHosts = new Set(['registry.test', 'other.test', 'reg.example.test', 'auth.example.test']);
+  const testHosts = new Set(['registry.test', 'other.test', 'reg.example.test', 'auth.example.test', 'registry-1.docker.io', 'auth.docker.io']);
   const resolve: Resolve = async (name) => (names[name] ? [{ address: names[name]!, family: 4 }] : []);
   const allowAddress: AddressPolicy = (address, host) =>
     testHosts.has(host) && address === '127.0.0.1' ? true : publicOnly(address, host);
@@ -338,6 +348,69 @@ describe('the realm and every redirect are checked like the registry', () => {
       res.end('x'.repeat(65 * 1024));
     };
     expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unreachable', detail: 'registry answer too large' });
+  });
+
+  it.each(['docker.io', 'https://index.docker.io/v1/', 'index.docker.io:443'])('Docker Hub (%s) is checked at registry-1.docker.io:443 with its auth.docker.io realm', async (server) => {
+    reroutes.set('registry-1.docker.io:443', port).set('auth.docker.io:443', port);
+    const queries: string[] = [];
+    handle = (req, res) => {
+      if (req.headers.host === 'auth.docker.io') queries.push(req.url ?? '');
+      if (req.headers.host === 'registry-1.docker.io' && !req.headers.authorization) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io"' });
+        return res.end();
+      }
+      challengeWith('unused')(req, res);
+    };
+    try {
+      expect(await verifier().verify(login(server))).toEqual({ status: 'valid', detail: 'registry with the token accepted the login' });
+    } finally {
+      reroutes.clear();
+    }
+    expect(connects).toEqual(['registry-1.docker.io:443', 'auth.docker.io:443', 'registry-1.docker.io:443']);
+    expect(seen.map((r) => [r.headers.host, r.url])).toEqual([
+      ['registry-1.docker.io', '/v2/'],
+      ['auth.docker.io', '/token?service=registry.docker.io&offline_token=true&client_id=regcred'],
+      ['registry-1.docker.io', '/v2/'],
+    ]);
+  });
+
+  describe('the whole check has one deadline (8 s; a test passes a shorter one)', () => {
+    // Each answer comes 400 ms late: well inside the 3 s per request, 1.2 s for the whole check.
+    const slow = () => {
+      const answer = challengeWith(`https://registry.test:${port}/token`);
+      return (req: IncomingMessage, res: ServerResponse) => void setTimeout(() => answer(req, res), 400);
+    };
+
+    it('control: slow answers pass under the default limit', async () => {
+      handle = slow();
+      expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'valid', detail: 'registry with the token accepted the login' });
+    });
+
+    it('gives up when the whole check passes its limit, though no single answer is late', async () => {
+      handle = slow();
+      const started = performance.now();
+      const result = await new HttpsRegistryVerifier({ insecure: false, resolve, allowAddress, ca: pki.caPem, totalMs: 600 }).verify(login(`registry.test:${port}`));
+      const elapsed = performance.now() - started;
+      expect(result).toEqual({ status: 'unreachable', detail: 'registry check took too long' });
+      // Given up during the token request, the second of three.
+      expect(seen.map((r) => r.url?.split('?')[0])).toEqual(['/v2/', '/token']);
+      expect(elapsed).toBeGreaterThan(550);
+      expect(elapsed).toBeLessThan(1100);
+    });
+
+    it('the default is registryLimits.totalMs, 8 s, for deployed and npm start verifiers alike', async () => {
+      expect(registryLimits.totalMs).toBe(8000);
+      handle = challengeWith(`https://registry.test:${port}/token`);
+      const timeout = vi.spyOn(AbortSignal, 'timeout');
+      try {
+        await verifier().verify(login(`registry.test:${port}`));
+        // Refused before any connection (or DNS query) in either mode.
+        await HttpsRegistryVerifier.fromEnv().verify(login('0.0.0.0'));
+        expect(timeout.mock.calls).toEqual([[8000], [8000]]);
+      } finally {
+        timeout.mockRestore();
+      }
+    });
   });
 
   it('gives up on a silent registry after 3 s', async () => {
