@@ -93,7 +93,8 @@ describe('the console', () => {
     ];
     for (const [input, server] of cases) {
       await add(page, input);
-      await expect.poll(() => statusText(page).textContent()).toContain(`Added ${server}`);
+      // The first add meets a cold add handler: over a second on a busy machine, the poll's default.
+      await expect.poll(() => statusText(page).textContent(), { timeout: 10_000 }).toContain(`Added ${server}`);
       await expect(row(page, server).count()).resolves.toBe(1);
     }
     const headers = await page.getByRole('columnheader').allTextContents();
