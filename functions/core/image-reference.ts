@@ -1,7 +1,7 @@
 // Turns an image reference into the repository it names and the registry keys that may hold its
 // credential, with the distribution/reference rules (../shared/reference/consumers.md):
 // `nginx` -> docker.io/library/nginx, `me/app` -> docker.io/me/app, tag and digest dropped.
-import { asciiOnly, dockerHubRegistry, registryHost } from './registry.ts';
+import { asciiOnly, dockerHubRegistry, parseServer } from './registry.ts';
 
 const nameTotalLengthMax = 255;
 const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -44,7 +44,10 @@ function splitDomain(name: string): [string, string] {
   const isHost = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
   if (!isHost) return [dockerHubRegistry, name];
   const host = first.toLowerCase();
-  return [registryHost(host), name.slice(slash + 1)];
+  // Spelt as a stored server's key (registry.ts): Docker Hub's aliases, no `:443`, no leading zeros
+  // in the port, RFC 5952 IPv6. A host the server rules refuse is left to the reference pattern.
+  const key = parseServer(host);
+  return [key.ok ? key.registry : host, name.slice(slash + 1)];
 }
 
 function fail(reason: string): ImageParse {
