@@ -127,7 +127,7 @@ export class ConsoleHosting extends Construct {
 
     // The API's CORS names the distribution, and the distribution's CSP names the API: set on the
     // API (AWS::ApiGatewayV2::Api CorsConfiguration), that is a cycle. So an UpdateApi call sets it
-    // once both exist; CloudFormation leaves the API's CORS alone (the Api resource sets none).
+    // once both exist (physical id per API: a replaced API gets it again). The Api resource sets none.
     const cors = {
       AllowOrigins: [consoleUrl],
       AllowHeaders: [...consoleCors.allowHeaders],
