@@ -23,7 +23,7 @@ export class HttpsRegistryVerifier implements RegistryVerifier {
     this.policy = policy;
   }
 
-  /** Deployed: https and public addresses only. REGCRED_ALLOW_INSECURE_REGISTRIES=true (npm start) lifts both. */
+  /** Deployed: https and public addresses only. REGCRED_ALLOW_INSECURE_REGISTRIES=true (npm start) also allows http, loopback and private (never link-local). */
   static fromEnv(): HttpsRegistryVerifier {
     return new HttpsRegistryVerifier({ insecure: process.env[envNames.allowInsecureRegistries] === 'true' });
   }

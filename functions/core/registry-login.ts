@@ -51,7 +51,7 @@ const ipLiteral = /^(\[.*\]|[\d.]+)$/;
 
 /**
  * Whether the login may be sent to a token realm the registry named. The realm must use https and be
- * on the registry's host (any port) or below it, a host `knownRealmHosts` lists for it, or below the
+ * on the registry's host (any port) or below it, a host `knownRealmHosts` lists for it, or on or below the
  * registry host's parent (`auth.example.com` for `registry.example.com`) when that parent has two
  * labels or more and is no shared suffix. Only `npm start` passes `isLoopback`: a loopback registry
  * may then name a loopback realm over http.

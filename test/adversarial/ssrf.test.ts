@@ -94,7 +94,7 @@ describe('deployed mode (the default): loopback registries are refused before an
     expect(listener.count()).toBe(0);
   });
 
-  it('REGCRED_ALLOW_INSECURE_REGISTRIES=true (npm start) lifts both rules, and only the exact value true', async () => {
+  it('REGCRED_ALLOW_INSECURE_REGISTRIES=true (npm start) allows http and loopback, and only the exact value true', async () => {
     process.env[envNames.allowInsecureRegistries] = 'yes';
     expect((await HttpsRegistryVerifier.fromEnv().verify(login(`127.0.0.1:${listener.port}`))).detail).toBe('registry address is not public');
     expect(listener.count()).toBe(0);
