@@ -48,7 +48,8 @@ export const presets: readonly Preset[] = [
     id: 'azure',
     label: 'Azure Container Registry',
     serverFields: [{ name: 'azureName', label: 'Registry name', hint: 'becomes <name>.azurecr.io' }],
-    server: (v) => `${trimmed(v['azureName']).toLowerCase()}.azurecr.io`,
+    // ASCII letters only: toLowerCase would turn a Kelvin sign into `k` before the API could refuse it.
+    server: (v) => `${trimmed(v['azureName']).replace(/[A-Z]/g, (c) => c.toLowerCase())}.azurecr.io`,
     passwordLabel: 'Service principal password',
     serverErrorField: 'azureName',
   },

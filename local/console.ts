@@ -35,7 +35,7 @@ export function serveConsole(req: IncomingMessage, res: ServerResponse, pathname
     'content-type': types[extname(name)] ?? 'application/octet-stream',
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
-    ...(name === 'index.html' && { 'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'" }),
+    ...(name === 'index.html' && { 'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'" }),
   });
   res.end(body);
   return true;

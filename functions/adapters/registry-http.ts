@@ -1,7 +1,7 @@
 // GETs for registry checks, with the SSRF rules (see ../shared/reference/consumers.md): https only
 // (unless insecure), every name resolved here and each address checked by the policy before any
 // connection, the address actually connected to checked again, at most 3 redirects (each checked,
-// never to another scheme), 3 s per request, one deadline for the whole check, 64 KiB per answer.
+// only within the origin asked), 3 s per request, one deadline for the whole check, 64 KiB per answer.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -34,9 +34,8 @@ export class GuardedHttp implements RegistryHttp {
 
   async get(url: URL, headers: Record<string, string>): Promise<RegistryReply> {
     let target = url;
-    let sendHeaders = headers;
     for (let redirects = 0; ; redirects++) {
-      const reply = await this.once(target, sendHeaders);
+      const reply = await this.once(target, headers);
       const location = reply.headers['location'];
       if (!redirectStatuses.has(reply.status) || !location) return reply;
       if (redirects >= registryLimits.maxRedirects) throw new RegistryRequestError('too many redirects');
@@ -47,8 +46,9 @@ export class GuardedHttp implements RegistryHttp {
         throw new RegistryRequestError('redirect to an invalid address');
       }
       if (next.protocol !== target.protocol) throw new RegistryRequestError('redirect to another scheme refused');
-      // Like Go's client (docker's): credentials never follow a redirect to another host.
-      if (next.origin !== target.origin) sendHeaders = {};
+      // Answers (the challenge above all) come only from the origin asked: an open redirect on a
+      // registry must not choose the realm the login goes to, nor answer in the registry's name.
+      if (next.origin !== target.origin) throw new RegistryRequestError('redirect to another host refused');
       target = next;
     }
   }

@@ -4,7 +4,7 @@
 export const envNames = {
   tableName: 'REGCRED_TABLE_NAME',
   kmsKeyId: 'REGCRED_KMS_KEY_ID',
-  /** `true` lets registry checks use http and loopback or private addresses; only `npm start` sets it. */
+  /** `true` lets registry checks use http and loopback and private (never link-local) addresses; only `npm start` sets it. */
   allowInsecureRegistries: 'REGCRED_ALLOW_INSECURE_REGISTRIES',
   /** The RegistryCredential provider's grants: JSON `[{"project","stack"}]` (the grants file's `stacks`). */
   stackGrants: 'REGCRED_STACK_GRANTS',

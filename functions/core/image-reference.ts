@@ -1,7 +1,7 @@
 // Turns an image reference into the repository it names and the registry keys that may hold its
 // credential, with the distribution/reference rules (../shared/reference/consumers.md):
 // `nginx` -> docker.io/library/nginx, `me/app` -> docker.io/me/app, tag and digest dropped.
-import { dockerHubRegistry, registryHost } from './registry.ts';
+import { asciiOnly, dockerHubRegistry, parseServer } from './registry.ts';
 
 const nameTotalLengthMax = 255;
 const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -17,6 +17,8 @@ export type ImageParse = { ok: true; image: string } | { ok: false; reason: stri
 
 /** The normalised repository (`docker.io/library/nginx`) of a reference such as `nginx:1.25`. */
 export function normaliseImage(input: string): ImageParse {
+  // Before any case mapping (see registry.ts): the Kelvin sign would lowercase to `k`.
+  if (/[^\x00-\x7f]/.test(input)) return fail(asciiOnly);
   if (hexIdentifier.test(input)) return fail('must be a repository name, not a 64-character image id');
   const [host, remainder] = splitDomain(input);
   const remoteName = remainder.split(/[:@]/, 1)[0] ?? '';
@@ -42,7 +44,10 @@ function splitDomain(name: string): [string, string] {
   const isHost = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first);
   if (!isHost) return [dockerHubRegistry, name];
   const host = first.toLowerCase();
-  return [registryHost(host), name.slice(slash + 1)];
+  // Spelt as a stored server's key (registry.ts): Docker Hub's aliases, no `:443`, no leading zeros
+  // in the port, RFC 5952 IPv6. A host the server rules refuse is left to the reference pattern.
+  const key = parseServer(host);
+  return [key.ok ? key.registry : host, name.slice(slash + 1)];
 }
 
 function fail(reason: string): ImageParse {

@@ -34,6 +34,41 @@ export interface Login {
 
 const loginClientId = 'regcred';
 
+/**
+ * Token hosts named for a registry host (../shared/reference/registries.md). GHCR, Quay, ACR, GCR and
+ * Artifact Registry name a realm on their own host; these two are also covered by the parent rule.
+ */
+export const knownRealmHosts: Readonly<Record<string, readonly string[]>> = {
+  'registry-1.docker.io': ['auth.docker.io'],
+  'registry.gitlab.com': ['gitlab.com'],
+};
+
+// Parents shared by many tenants (cloud registries and hosting): a sibling there is someone else's.
+const sharedParents = /(^|\.)(azurecr\.io|pkg\.dev|amazonaws\.com|cloudfront\.net|azurewebsites\.net|herokuapp\.com|github\.io|appspot\.com|ngrok\.io|ngrok-free\.app|nip\.io|sslip\.io)$/;
+// A two-label parent that is a country's second level (`co.uk`, `com.au`) is a public suffix too.
+const secondLevelSuffix = /^(ac|co|com|edu|gov|ne|net|or|org)\.[a-z]{2}$/;
+const ipLiteral = /^(\[.*\]|[\d.]+)$/;
+
+/**
+ * Whether the login may be sent to a token realm the registry named. The realm must use https and be
+ * on the registry's host (any port) or below it, a host `knownRealmHosts` lists for it, or on or below the
+ * registry host's parent (`auth.example.com` for `registry.example.com`) when that parent has two
+ * labels or more and is no shared suffix. Only `npm start` passes `isLoopback`: a loopback registry
+ * may then name a loopback realm over http.
+ */
+export function realmAllowed(base: URL, realm: URL, isLoopback?: (host: string) => boolean): boolean {
+  const own = base.hostname;
+  const host = realm.hostname;
+  if (isLoopback?.(own) && isLoopback(host)) return realm.protocol === 'https:' || realm.protocol === 'http:';
+  if (realm.protocol !== 'https:') return false;
+  if (host === own || knownRealmHosts[own]?.includes(host)) return true;
+  if (ipLiteral.test(own) || ipLiteral.test(host)) return false;
+  if (host.endsWith(`.${own}`)) return true;
+  const parent = own.slice(own.indexOf('.') + 1);
+  if (!own.includes('.') || !parent.includes('.') || sharedParents.test(parent) || secondLevelSuffix.test(parent)) return false;
+  return host === parent || host.endsWith(`.${parent}`);
+}
+
 /** Where a server's /v2/ lives: its host and port (paths only scope credentials). */
 export function registryBaseUrl(server: string, insecureDefault: (host: string) => boolean): URL {
   const scheme = /^(https?):\/\//i.exec(server)?.[1]?.toLowerCase();
@@ -44,7 +79,8 @@ export function registryBaseUrl(server: string, insecureDefault: (host: string) 
   return new URL('/v2/', url.origin);
 }
 
-export async function dockerLogin(http: RegistryHttp, base: URL, login: Login): Promise<CheckResult> {
+/** `isLoopback` only in `npm start`'s insecure mode (see realmAllowed). */
+export async function dockerLogin(http: RegistryHttp, base: URL, login: Login, isLoopback?: (host: string) => boolean): Promise<CheckResult> {
   if (login.username === '<token>') return result('unsupported', 'identity tokens are not checked');
   const basic = `Basic ${Buffer.from(`${login.username ?? ''}:${login.password}`, 'utf8').toString('base64')}`;
   try {
@@ -59,6 +95,9 @@ export async function dockerLogin(http: RegistryHttp, base: URL, login: Login): 
       realm = new URL(challenge.params['realm']);
     } catch {
       return result('unsupported', 'registry names an invalid token realm');
+    }
+    if (!realmAllowed(base, realm, isLoopback)) {
+      return result('unsupported', realm.protocol === 'https:' ? 'registry names a token realm off its own domain' : 'registry names a token realm without https');
     }
     if (challenge.params['service']) realm.searchParams.set('service', challenge.params['service']);
     realm.searchParams.set('offline_token', 'true');

@@ -21,6 +21,12 @@ const defaultHttpsPort = 443;
 // A distribution path component (lowercased first).
 const pathComponent = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 
+// Checked before any case mapping: `toLowerCase` maps some non-ASCII letters to ASCII ones (the
+// Kelvin sign to `k`), so `\u212A8s.example.com` would name k8s.example.com. Internationalised
+// names are written in their `xn--` form.
+const nonAscii = /[^\x00-\x7f]/;
+export const asciiOnly = 'must contain only ASCII characters (write an international name in its xn-- form)';
+
 export type ServerParse = { readonly ok: true; readonly registry: string } | { readonly ok: false; readonly reason: string };
 
 // add parses the same server twice (the request schema, then the use case): the last answer is kept.
@@ -34,6 +40,7 @@ const bareHostName = /^(?=.*[a-z-])[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z
 /** Parses a registry server such as `us.gcr.io`, `https://index.docker.io/v1/` or `localhost:5000`. */
 export function parseServer(input: string): ServerParse {
   if (last?.input === input) return last.result;
+  if (nonAscii.test(input)) return fail(asciiOnly);
   const bare = input.length <= maxHostLength && bareHostName.test(input);
   const result: ServerParse = bare ? { ok: true, registry: registryHost(input.toLowerCase()) } : parseUncached(input);
   last = { input, result };

@@ -7,7 +7,7 @@ import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isPublicAddress, publicOnly, type AddressPolicy } from '../../functions/adapters/address-policy.ts';
 import { HttpsRegistryVerifier } from '../../functions/adapters/https-registry-verifier.ts';
-import type { Resolve } from '../../functions/adapters/registry-http.ts';
+import { registryLimits, type Resolve } from '../../functions/adapters/registry-http.ts';
 import { envNames } from '../../functions/contract/config.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 import { createPki, type TestPki } from '../support/test-pki.ts';
@@ -15,17 +15,25 @@ import { createPki, type TestPki } from '../support/test-pki.ts';
 const password = trackSecret(`ssrf-${crypto.randomUUID()}`);
 const login = (server: string) => ({ server, username: 'me', password });
 
-/** Every Socket#connect attempt; one to a host that is not loopback (or a test name for it) is blocked. */
+/**
+ * Every Socket#connect attempt; one to a host that is not loopback (or a test name for it) is blocked.
+ * `reroutes` sends a `host:port` (a test name, which the stubbed resolver answers with 127.0.0.1) to
+ * another loopback port: how Docker Hub's names on 443 reach the test's https server.
+ */
 const connects: string[] = [];
-const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost', 'registry.test', 'other.test']);
+const reroutes = new Map<string, number>();
+const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost', 'registry.test', 'other.test', 'reg.example.test', 'auth.example.test']);
 const realConnect = Socket.prototype.connect;
 const connectSpy = vi.spyOn(Socket.prototype, 'connect').mockImplementation(function (this: Socket, ...args: unknown[]) {
   // net.createConnection passes its normalized [options, callback] pair as one array.
   const first = Array.isArray(args[0]) ? args[0][0] : args[0];
   const options = (typeof first === 'object' && first !== null ? first : { port: first, host: args[1] }) as { host?: string; port?: unknown };
   const host = String(options.host ?? 'localhost');
-  connects.push(`${host}:${String(options.port)}`);
-  if (!loopbackHosts.has(host)) {
+  const key = `${host}:${String(options.port)}`;
+  connects.push(key);
+  const rerouted = reroutes.get(key);
+  if (rerouted !== undefined) options.port = rerouted;
+  else if (!loopbackHosts.has(host)) {
     process.nextTick(() => this.destroy(new Error(`the test blocked a connection to ${host}`)));
     return this;
   }
@@ -69,7 +77,9 @@ describe('deployed mode (the default): loopback registries are refused before an
     await listener.close();
   });
 
-  const forms = ['127.0.0.1', 'localhost', '[::1]', '127.1', '2130706433', '0x7f000001', '0.0.0.0', '[::ffff:127.0.0.1]', '127.0.0.2'];
+  // `[::127.0.0.1]` and `[::7f00:1]` are IPv4-compatible IPv6 (`::/96`): not loopback to the range
+  // checks, so they were allowed; a connection to them is blocked by the connect watch.
+  const forms = ['127.0.0.1', 'localhost', '[::1]', '127.1', '2130706433', '0x7f000001', '0.0.0.0', '[::ffff:127.0.0.1]', '127.0.0.2', '[::127.0.0.1]', '[::7f00:1]'];
   it.each(forms.flatMap((host) => [host, `https://${host}`]))('%s', async (host) => {
     const server = `${host}:${listener.port}`;
     const result = await HttpsRegistryVerifier.fromEnv().verify(login(server));
@@ -84,7 +94,7 @@ describe('deployed mode (the default): loopback registries are refused before an
     expect(listener.count()).toBe(0);
   });
 
-  it('REGCRED_ALLOW_INSECURE_REGISTRIES=true (npm start) lifts both rules, and only the exact value true', async () => {
+  it('REGCRED_ALLOW_INSECURE_REGISTRIES=true (npm start) allows http and loopback, and only the exact value true', async () => {
     process.env[envNames.allowInsecureRegistries] = 'yes';
     expect((await HttpsRegistryVerifier.fromEnv().verify(login(`127.0.0.1:${listener.port}`))).detail).toBe('registry address is not public');
     expect(listener.count()).toBe(0);
@@ -113,6 +123,10 @@ describe('names resolving to refused addresses (stubbed resolver): no connection
     'mapped.test': ['::ffff:10.0.0.1'],
     'mapped-metadata.test': ['::ffff:169.254.169.254'],
     'nat64.test': ['64:ff9b::a9fe:a9fe'],
+    'compat-metadata.test': ['::a9fe:a9fe'],
+    'compat-public.test': ['::8.8.8.8'],
+    'outside-2000-3.test': ['4000::1'],
+    'discard6.test': ['100::1'],
     'mixed.test': ['8.8.8.8', '10.0.0.1'],
   };
   const resolve: Resolve = async (name) => (answers[name] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
@@ -131,31 +145,71 @@ describe('names resolving to refused addresses (stubbed resolver): no connection
   });
 
   it('classifies addresses: only public unicast passes', () => {
-    for (const ok of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect(isPublicAddress(ok), ok).toBe(true);
-    for (const bad of ['127.0.0.1', '10.0.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.127.255.255', '0.0.0.0', '255.255.255.255', '224.0.0.1', '::1', '::', 'fe80::1', 'fc00::1', 'ff02::1', '::ffff:127.0.0.1', '64:ff9b::7f00:1', '2002:7f00:1::1', 'not-an-ip']) {
+    for (const ok of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001::1', '::ffff:8.8.8.8']) expect(isPublicAddress(ok), ok).toBe(true);
+    // IPv6 must be global unicast (2000::/3) before the range checks: all of ::/96 (IPv4-compatible) is out.
+    for (const bad of ['::a9fe:a9fe', '::127.0.0.1', '::7f00:1', '::8.8.8.8', '::2', '4000::1', 'e000::1', '100::1', 'fec0::1', '2001:db8::1', '127.0.0.1', '10.0.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.127.255.255', '0.0.0.0', '255.255.255.255', '224.0.0.1', '::1', '::', 'fe80::1', 'fc00::1', 'ff02::1', '::ffff:127.0.0.1', '64:ff9b::7f00:1', '2002:7f00:1::1', 'not-an-ip']) {
       expect(isPublicAddress(bad), bad).toBe(false);
     }
   });
 });
 
+describe('insecure mode (npm start): loopback and private registries, never link-local', () => {
+  // Stubbed names; the connect watch blocks every connection here, so an allowed private address
+  // shows as one blocked connect attempt (to the name, which the checked lookup then answers), a
+  // refused one as none.
+  const answers: Record<string, string[]> = {
+    'metadata.test': ['169.254.169.254'],
+    'linklocal.test': ['169.254.10.20'],
+    'linklocal6.test': ['fe80::1'],
+    'mapped-metadata.test': ['::ffff:169.254.169.254'],
+    'compat-metadata.test': ['::a9fe:a9fe'],
+    'unspecified.test': ['0.0.0.0'],
+    'multicast.test': ['224.0.0.251'],
+    'mixed.test': ['10.0.0.1', '169.254.169.254'],
+  };
+  const resolve: Resolve = async (name) =>
+    (answers[name] ?? { 'private.test': ['10.1.2.3'], 'ula.test': ['fd00::1'] }[name] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  const insecure = () => new HttpsRegistryVerifier({ insecure: true, resolve });
+
+  it.each([...Object.keys(answers), '169.254.169.254', '[fe80::1]', '[::a9fe:a9fe]'])('%s is refused before any connection', async (server) => {
+    expect(await insecure().verify(login(server))).toEqual({ status: 'unreachable', detail: 'registry address is not public' });
+    expect(connects).toEqual([]);
+  });
+
+  it.each(['private.test', 'ula.test', '10.9.8.7'])('%s is allowed (a connection is attempted, and blocked by the test)', async (server) => {
+    expect(await insecure().verify(login(server))).toEqual({ status: 'unreachable', detail: 'registry connection failed' });
+    expect(connects).toEqual([`${server}:443`]);
+  });
+});
+
 describe('the realm and every redirect are checked like the registry', () => {
-  // Test seam: registry.test may be reached on 127.0.0.1 (an https server with a test CA); every
-  // other host and address gets the deployed policy.
+  // Test seam: registry.test, other.test, reg.example.test and auth.example.test may be reached on
+  // 127.0.0.1 (one https server with a test CA); every other host and address gets the deployed policy.
   let pki: TestPki;
   let registry: HttpsServer;
   let port = 0;
   let trap: Awaited<ReturnType<typeof countingListener>>;
   let handle: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
   const seen: IncomingMessage[] = [];
-  const names: Record<string, string> = { 'registry.test': '127.0.0.1', 'other.test': '127.0.0.1', 'metadata.test': '169.254.169.254' };
+  const names: Record<string, string> = {
+    'registry.test': '127.0.0.1',
+    'other.test': '127.0.0.1',
+    'reg.example.test': '127.0.0.1',
+    'auth.example.test': '127.0.0.1',
+    'metadata.test': '169.254.169.254',
+    'meta.example.test': '169.254.169.254',
+    'registry-1.docker.io': '127.0.0.1',
+    'auth.docker.io': '127.0.0.1',
+  };
+  const testHosts = new Set(['registry.test', 'other.test', 'reg.example.test', 'auth.example.test', 'registry-1.docker.io', 'auth.docker.io']);
   const resolve: Resolve = async (name) => (names[name] ? [{ address: names[name]!, family: 4 }] : []);
   const allowAddress: AddressPolicy = (address, host) =>
-    (host === 'registry.test' || host === 'other.test') && address === '127.0.0.1' ? true : publicOnly(address, host);
+    testHosts.has(host) && address === '127.0.0.1' ? true : publicOnly(address, host);
   const verifier = () => new HttpsRegistryVerifier({ insecure: false, resolve, allowAddress, ca: pki.caPem });
 
   beforeAll(async () => {
     pki = await createPki();
-    const leaf = await pki.leaf('registry.test', ['registry.test', 'other.test']);
+    const leaf = await pki.leaf('registry.test', [...testHosts]);
     registry = createHttpsServer({ key: leaf.keyPem, cert: leaf.certificatePem }, (req, res) => {
       seen.push(req);
       handle(req, res);
@@ -192,17 +246,44 @@ describe('the realm and every redirect are checked like the registry', () => {
     expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'valid', detail: 'registry with the token accepted the login' });
   });
 
+  it('control: a realm on a sibling of the registry host (same parent domain) is followed', async () => {
+    handle = challengeWith(`https://auth.example.test:${port}/token`);
+    expect(await verifier().verify(login(`reg.example.test:${port}`))).toEqual({ status: 'valid', detail: 'registry with the token accepted the login' });
+    expect(seen.map((r) => r.headers.host?.split(':')[0])).toEqual(['reg.example.test', 'auth.example.test', 'reg.example.test']);
+  });
+
+  const offDomain = 'registry names a token realm off its own domain';
   it.each([
-    ['a loopback literal', () => `https://127.0.0.1:${trap.port}/token`, 'registry address is not public'],
-    ['a decimal loopback form', () => `https://2130706433:${trap.port}/token`, 'registry address is not public'],
-    ['a name resolving to the metadata address', () => 'https://metadata.test/latest/meta-data/', 'registry address is not public'],
-    ['plain http', () => `http://registry.test:${port}/token`, 'registry must use https'],
+    ['another host (the login would go to it)', () => `https://other.test:${port}/token`, offDomain],
+    ['a loopback literal', () => `https://127.0.0.1:${trap.port}/token`, offDomain],
+    ['a decimal loopback form', () => `https://2130706433:${trap.port}/token`, offDomain],
+    ['a name resolving to the metadata address', () => 'https://metadata.test/latest/meta-data/', offDomain],
+    ['plain http', () => `http://registry.test:${port}/token`, 'registry names a token realm without https'],
   ])('a realm pointing at %s is refused, with no connection to it', async (_, realm, detail) => {
     handle = challengeWith(realm());
-    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unreachable', detail });
+    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unsupported', detail });
     expect(trap.count()).toBe(0);
     expect(connects.every((c) => c.startsWith('registry.test:'))).toBe(true);
     expect(seen.some((r) => r.url?.startsWith('/token'))).toBe(false);
+  });
+
+  it('a realm the domain rule allows still gets the address checks', async () => {
+    handle = challengeWith('https://meta.example.test/token');
+    expect(await verifier().verify(login(`reg.example.test:${port}`))).toEqual({ status: 'unreachable', detail: 'registry address is not public' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('the challenge comes only from the registry’s origin: a ping redirected to another host is refused', async () => {
+    // An open redirect on the registry pointing at a host that asks for the login at its own realm.
+    handle = (req, res) => {
+      if (req.headers.host?.startsWith('registry.test')) {
+        res.writeHead(302, { location: `https://other.test:${port}/v2/` });
+        return res.end();
+      }
+      challengeWith(`https://other.test:${port}/token`)(req, res);
+    };
+    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unreachable', detail: 'redirect to another host refused' });
+    expect(seen.map((r) => [r.headers.host?.split(':')[0], r.url, Boolean(r.headers.authorization)])).toEqual([['registry.test', '/v2/', false]]);
   });
 
   const redirectTo = (location: () => string) => (req: IncomingMessage, res: ServerResponse) => {
@@ -211,9 +292,11 @@ describe('the realm and every redirect are checked like the registry', () => {
   };
 
   it.each([
-    ['a loopback literal', () => `https://127.0.0.1:${trap.port}/v2/`, 'registry address is not public'],
-    ['the metadata address', () => 'https://169.254.169.254/latest/', 'registry address is not public'],
-    ['a name resolving to the metadata address', () => 'https://metadata.test/', 'registry address is not public'],
+    ['a loopback literal', () => `https://127.0.0.1:${trap.port}/v2/`, 'redirect to another host refused'],
+    ['the metadata address', () => 'https://169.254.169.254/latest/', 'redirect to another host refused'],
+    ['a name resolving to the metadata address', () => 'https://metadata.test/', 'redirect to another host refused'],
+    ['another host allowed by the address policy', () => `https://other.test:${port}/v2/`, 'redirect to another host refused'],
+    ['another port of the same host', () => `https://registry.test:${trap.port}/v2/`, 'redirect to another host refused'],
     ['another scheme', () => `http://registry.test:${port}/v2/`, 'redirect to another scheme refused'],
   ])('a redirect to %s is refused, with no connection to it', async (_, location, detail) => {
     handle = redirectTo(location);
@@ -228,7 +311,7 @@ describe('the realm and every redirect are checked like the registry', () => {
     expect(seen).toHaveLength(4);
   });
 
-  it('credentials do not follow a redirect to another host', async () => {
+  it('a redirect to another host is refused (so credentials never follow one)', async () => {
     handle = (req, res) => {
       if (req.headers.host?.startsWith('registry.test') && req.headers.authorization) {
         res.writeHead(307, { location: `https://other.test:${port}/v2/` });
@@ -241,11 +324,10 @@ describe('the realm and every redirect are checked like the registry', () => {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' });
       res.end();
     };
-    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'invalid', detail: 'registry answered 401' });
+    expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unreachable', detail: 'redirect to another host refused' });
     expect(seen.map((r) => [r.headers.host?.split(':')[0], Boolean(r.headers.authorization)])).toEqual([
       ['registry.test', false],
       ['registry.test', true],
-      ['other.test', false],
     ]);
   });
 
@@ -266,6 +348,69 @@ describe('the realm and every redirect are checked like the registry', () => {
       res.end('x'.repeat(65 * 1024));
     };
     expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'unreachable', detail: 'registry answer too large' });
+  });
+
+  it.each(['docker.io', 'https://index.docker.io/v1/', 'index.docker.io:443'])('Docker Hub (%s) is checked at registry-1.docker.io:443 with its auth.docker.io realm', async (server) => {
+    reroutes.set('registry-1.docker.io:443', port).set('auth.docker.io:443', port);
+    const queries: string[] = [];
+    handle = (req, res) => {
+      if (req.headers.host === 'auth.docker.io') queries.push(req.url ?? '');
+      if (req.headers.host === 'registry-1.docker.io' && !req.headers.authorization) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io"' });
+        return res.end();
+      }
+      challengeWith('unused')(req, res);
+    };
+    try {
+      expect(await verifier().verify(login(server))).toEqual({ status: 'valid', detail: 'registry with the token accepted the login' });
+    } finally {
+      reroutes.clear();
+    }
+    expect(connects).toEqual(['registry-1.docker.io:443', 'auth.docker.io:443', 'registry-1.docker.io:443']);
+    expect(seen.map((r) => [r.headers.host, r.url])).toEqual([
+      ['registry-1.docker.io', '/v2/'],
+      ['auth.docker.io', '/token?service=registry.docker.io&offline_token=true&client_id=regcred'],
+      ['registry-1.docker.io', '/v2/'],
+    ]);
+  });
+
+  describe('the whole check has one deadline (8 s; a test passes a shorter one)', () => {
+    // Each answer comes 400 ms late: well inside the 3 s per request, 1.2 s for the whole check.
+    const slow = () => {
+      const answer = challengeWith(`https://registry.test:${port}/token`);
+      return (req: IncomingMessage, res: ServerResponse) => void setTimeout(() => answer(req, res), 400);
+    };
+
+    it('control: slow answers pass under the default limit', async () => {
+      handle = slow();
+      expect(await verifier().verify(login(`registry.test:${port}`))).toEqual({ status: 'valid', detail: 'registry with the token accepted the login' });
+    });
+
+    it('gives up when the whole check passes its limit, though no single answer is late', async () => {
+      handle = slow();
+      const started = performance.now();
+      const result = await new HttpsRegistryVerifier({ insecure: false, resolve, allowAddress, ca: pki.caPem, totalMs: 600 }).verify(login(`registry.test:${port}`));
+      const elapsed = performance.now() - started;
+      expect(result).toEqual({ status: 'unreachable', detail: 'registry check took too long' });
+      // Given up during the token request, the second of three.
+      expect(seen.map((r) => r.url?.split('?')[0])).toEqual(['/v2/', '/token']);
+      expect(elapsed).toBeGreaterThan(550);
+      expect(elapsed).toBeLessThan(1100);
+    });
+
+    it('the default is registryLimits.totalMs, 8 s, for deployed and npm start verifiers alike', async () => {
+      expect(registryLimits.totalMs).toBe(8000);
+      handle = challengeWith(`https://registry.test:${port}/token`);
+      const timeout = vi.spyOn(AbortSignal, 'timeout');
+      try {
+        await verifier().verify(login(`registry.test:${port}`));
+        // Refused before any connection (or DNS query) in either mode.
+        await HttpsRegistryVerifier.fromEnv().verify(login('0.0.0.0'));
+        expect(timeout.mock.calls).toEqual([[8000], [8000]]);
+      } finally {
+        timeout.mockRestore();
+      }
+    });
   });
 
   it('gives up on a silent registry after 3 s', async () => {

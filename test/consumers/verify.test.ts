@@ -1,6 +1,8 @@
 // Verify against Debian's docker-registry on 127.0.0.1, with htpasswd (Basic) and with token auth
 // (a token issuer this test runs: RS256 JWTs with x5c). The handlers run as `npm start` runs them,
 // where loopback http registries are allowed (REGCRED_ALLOW_INSECURE_REGISTRIES=true).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/contract/routes.ts';
 import { invoke, loadHandlers, localClients, uniqueProject, type Handlers } from '../support/handlers.ts';
@@ -112,6 +114,57 @@ describe('verify against docker-registry', () => {
     const reply = await verify(uniqueProject('verify'), crypto.randomUUID());
     expect(reply.status).toBe(404);
     expect(reply.json.error).toBe('NotFound');
+  });
+});
+
+describe('unsupported outcomes (a scripted registry on 127.0.0.1)', () => {
+  let scripted: Server;
+  let host = '';
+  let answer: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    scripted = createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization ? 'with' : 'without'} login`);
+      answer(req, res);
+    });
+    await new Promise<void>((r) => scripted.listen(0, '127.0.0.1', r));
+    host = `127.0.0.1:${(scripted.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => scripted.close(() => r())));
+
+  const reply = (status: number, headers: Record<string, string> = {}, body = '') => (_: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+  /** /v2/ asks for a token from this server's /token, which answers with `token`. */
+  const tokenFlow = (token: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) =>
+    req.url?.startsWith('/token') ? token(req, res) : reply(401, { 'www-authenticate': `Bearer realm="http://${host}/token",service="s"` })(req, res);
+
+  it.each([
+    ['asks for no login (200 on /v2/)', () => reply(200, {}, '{}'), 'registry asks for no login', 1],
+    ['asks for an unknown scheme', () => reply(401, { 'www-authenticate': 'Negotiate' }), 'registry asks for an unknown login scheme', 1],
+    ['sends Bearer without a realm', () => reply(401, { 'www-authenticate': 'Bearer service="s"' }), 'registry asks for an unknown login scheme', 1],
+    ['names an invalid realm', () => reply(401, { 'www-authenticate': 'Bearer realm="not a url"' }), 'registry names an invalid token realm', 1],
+    ['names a realm off its domain', () => reply(401, { 'www-authenticate': 'Bearer realm="https://auth.example.com/token"' }), 'registry names a token realm off its own domain', 1],
+    ['answers 404 on /v2/', () => reply(404), 'registry answered 404', 1],
+    ['has a token service answering without a token', () => tokenFlow(reply(200, { 'content-type': 'application/json' }, '{"expires_in":300}')), 'token service answered without a token', 2],
+    ['has a token service answering 404', () => tokenFlow(reply(404)), 'token service answered 404', 2],
+  ])('a registry that %s is unsupported', async (_, script, detail, requests) => {
+    answer = script();
+    seen.length = 0;
+    const { project, id, reply: checked } = await verifyNew(host, username, password);
+    expect(checked.status).toBe(200);
+    expect(checked.json).toEqual({ status: 'unsupported', detail, checkedAt: expect.any(String) });
+    expect(seen).toHaveLength(requests);
+    expect((await list(project)).json.items[0]).toMatchObject({ id, status: 'unsupported' });
+  });
+
+  it('an identity-token login (<token>) is unsupported without asking the registry', async () => {
+    answer = reply(200);
+    seen.length = 0;
+    const { reply: checked } = await verifyNew(host, '<token>', password);
+    expect(checked.json).toEqual({ status: 'unsupported', detail: 'identity tokens are not checked', checkedAt: expect.any(String) });
+    expect(seen).toEqual([]);
   });
 });
 

@@ -14,6 +14,32 @@ const all = resources(template);
 const hosting = stack.console;
 const distributionId = logicalId(hosting.distribution);
 const consoleOrigin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] };
+const apiId = logicalId(stack.api.api);
+
+/** A template value as one string, each intrinsic written as `<Ref X>`, `<X.Attr>` or `<stack uuid>`. */
+function flat(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  const v = value as Record<string, any>;
+  if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(flat).join(v['Fn::Join'][0]);
+  if (v['Ref']) return `<Ref ${v['Ref']}>`;
+  if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
+  if (JSON.stringify(v) === JSON.stringify({ 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] })) return '<stack uuid>';
+  throw new Error(`unexpected intrinsic ${JSON.stringify(v)}`);
+}
+
+/** Logical ids a resource refers to (Ref, GetAtt, DependsOn), pseudo parameters left out. */
+function references(resource: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(resource)) for (const item of resource) references(item, out);
+  else if (resource && typeof resource === 'object') {
+    for (const [key, value] of Object.entries(resource)) {
+      if (key === 'Ref' && typeof value === 'string' && !value.startsWith('AWS::')) out.add(value);
+      else if (key === 'Fn::GetAtt') out.add((value as string[])[0]!);
+      else if (key === 'DependsOn') for (const d of [value].flat() as string[]) out.add(d);
+      else references(value, out);
+    }
+  }
+  return out;
+}
 
 describe('console hosting', () => {
   it('keeps the files in a private, encrypted, TLS-only bucket', () => {
@@ -46,11 +72,43 @@ describe('console hosting', () => {
         ]),
       },
     });
+  });
+
+  it('the CSP names exactly the endpoints the page calls: its API, its sign-in domain, the identity pool', () => {
     const [policy] = Object.values(all).filter((r) => r.Type === 'AWS::CloudFront::ResponseHeadersPolicy');
-    const csp = JSON.stringify(policy!.Properties['ResponseHeadersPolicyConfig'].SecurityHeadersConfig.ContentSecurityPolicy);
-    expect(csp).toContain("default-src 'self'");
-    expect(csp).toContain('https://*.execute-api.');
-    expect(csp).toContain("frame-ancestors 'none'");
+    const csp = flat(policy!.Properties['ResponseHeadersPolicyConfig'].SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy);
+    expect(csp).toBe(
+      "default-src 'self'; " +
+        `connect-src 'self' https://<Ref ${apiId}>.execute-api.<Ref AWS::Region>.<Ref AWS::URLSuffix> ` +
+        'https://regcred-<stack uuid>.auth.<Ref AWS::Region>.amazoncognito.com https://cognito-identity.<Ref AWS::Region>.<Ref AWS::URLSuffix>; ' +
+        "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    expect(csp).not.toContain('*');
+    // The sign-in domain in the CSP is the deployed one.
+    const [domain] = Object.values(all).filter((r) => r.Type === 'AWS::Cognito::UserPoolDomain');
+    expect(csp).toContain(`https://${flat(domain!.Properties['Domain'])}.auth.`);
+  });
+
+  it('the sign-in domain prefix comes from the stack id, never the account id', () => {
+    const [domain] = Object.values(all).filter((r) => r.Type === 'AWS::Cognito::UserPoolDomain');
+    expect(flat(domain!.Properties['Domain'])).toBe('regcred-<stack uuid>');
+    expect(JSON.stringify(domain)).not.toContain('AccountId');
+  });
+
+  it('has no dependency cycle, and the distribution does not wait for the API’s CORS', () => {
+    const graph = new Map(Object.entries(all).map(([id, r]) => [id, references(r)]));
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (id: string, path: string[]): void => {
+      if (state.get(id) === 'done') return;
+      if (state.get(id) === 'open') throw new Error(`cycle: ${[...path, id].join(' -> ')}`);
+      state.set(id, 'open');
+      for (const next of graph.get(id) ?? []) if (graph.has(next)) visit(next, [...path, id]);
+      state.set(id, 'done');
+    };
+    for (const id of graph.keys()) visit(id, []);
+    const policyId = Object.entries(all).find(([, r]) => r.Type === 'AWS::CloudFront::ResponseHeadersPolicy')![0];
+    expect(graph.get(policyId)).toEqual(new Set([apiId]));
+    expect(graph.get(apiId)).toEqual(new Set());
   });
 
   it('deploys the console built at synth time plus a config.json naming the API and the pools', () => {
@@ -122,15 +180,29 @@ describe('console sign-in', () => {
 
 describe('the API for the console', () => {
   it('answers CORS preflights for the console origin only, itself (no OPTIONS route to authorise)', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: {
-        AllowOrigins: [consoleOrigin],
-        AllowHeaders: [...consoleCors.allowHeaders],
-        AllowMethods: [...consoleCors.allowMethods],
-        ExposeHeaders: [...consoleCors.exposeHeaders],
-        MaxAge: consoleCors.maxAge,
-      },
-    });
+    // Set by an UpdateApi call once the distribution exists (see the cycle test), not on the Api resource.
+    expect(all[apiId]!.Properties['CorsConfiguration']).toBeUndefined();
+    const setter = all[logicalId(hosting.apiCors.node.findChild('Resource'))]!;
+    const cors = {
+      AllowOrigins: [`https://<${distributionId}.DomainName>`],
+      AllowHeaders: [...consoleCors.allowHeaders],
+      AllowMethods: [...consoleCors.allowMethods],
+      ExposeHeaders: [...consoleCors.exposeHeaders],
+      MaxAge: consoleCors.maxAge,
+    };
+    for (const phase of ['Create', 'Update']) {
+      expect(JSON.parse(flat(setter.Properties[phase]))).toEqual({
+        service: 'ApiGatewayV2',
+        action: 'UpdateApi',
+        parameters: { ApiId: `<Ref ${apiId}>`, CorsConfiguration: cors },
+        physicalResourceId: { id: `<Ref ${apiId}>-cors` },
+      });
+    }
+    const [, setterPolicy] = Object.entries(all).find(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('ConsoleApiCors'))!;
+    expect(setterPolicy.Properties['PolicyDocument'].Statement.map((st: { Action: string; Resource: unknown }) => [st.Action, flat(st.Resource)])).toEqual([
+      ['apigateway:PATCH', `arn:<Ref AWS::Partition>:apigateway:<Ref AWS::Region>::/apis/<Ref ${apiId}>`],
+      ['apigateway:DELETE', `arn:<Ref AWS::Partition>:apigateway:<Ref AWS::Region>::/apis/<Ref ${apiId}>/cors`],
+    ]);
     const routeKeys = Object.values(all).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route').map((r) => r.Properties['RouteKey'] as string);
     expect(routeKeys.filter((k) => k.startsWith('OPTIONS') || k.startsWith('ANY'))).toEqual([]);
     expect(consoleCors.allowHeaders).toEqual(expect.arrayContaining(['authorization', 'x-amz-date', 'x-amz-security-token', 'if-match']));

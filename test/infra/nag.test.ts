@@ -45,6 +45,7 @@ const { app, stack } = appWithoutBundling();
 // The console's hosting (infra/constructs/console-hosting.ts): its bucket and distribution, and the
 // CDK's BucketDeployment singleton that copies the build.
 const deployment = 'Regcred/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C256MiB';
+const corsSetter = 'Regcred/AWS679f53fac002430cb0da5b7982bd2287';
 const consoleAcknowledgements = [
   ...['CFR1', 'CFR2', 'CFR3', 'CFR4'].map((rule) => `Regcred/Console/Distribution AwsSolutions-${rule}`),
   'Regcred/Console/Site AwsSolutions-S1',
@@ -60,6 +61,9 @@ const consoleAcknowledgements = [
     'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
     'Resource::<ConsoleSite26539DB4.Arn>/*',
   ].map((finding) => `${deployment}/ServiceRole/DefaultPolicy AwsSolutions-IAM5[${finding}]`),
+  // The AwsCustomResource singleton that sets the API's CORS (a cycle if the Api resource set it).
+  ...['Serverless-LambdaDLQ', 'Serverless-LambdaTracing'].map((rule) => `${corsSetter} ${rule}`),
+  `${corsSetter}/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]`,
 ];
 
 

@@ -31,9 +31,10 @@ function roleOf(name: string) {
 const actionsOf = (statements: { Action: string | string[] }[]) => statements.flatMap((s) => [s.Action].flat());
 
 describe('the functions', () => {
-  it('has exactly one function per route of the route table (plus the five of events and IaC, test/infra/events.test.ts, and the console\'s BucketDeployment handler)', () => {
-    template.resourceCountIs('AWS::Lambda::Function', routeList.length + 5 + 1);
+  it('has exactly one function per route of the route table (plus the five of events and IaC, test/infra/events.test.ts, and the console\'s BucketDeployment and CORS-setting handlers)', () => {
+    template.resourceCountIs('AWS::Lambda::Function', routeList.length + 5 + 2);
     expect(ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('CustomCDKBucketDeployment'))).toHaveLength(1);
+    expect(ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('AWS679f53fac002430cb0da5b7982bd2287'))).toHaveLength(1);
     expect(Object.keys(stack.api.functions).sort()).toEqual(routeList.map((r) => r.name).sort());
   });
 

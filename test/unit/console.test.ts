@@ -1,11 +1,14 @@
 // The console's build and its consumer snippets: small enough, and saying what the README says.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildConsole } from '../../console/build.ts';
 import { presets } from '../../console/presets.ts';
 import { credHelpersSnippet, kubeletProviderConfig, pullSecretCommand } from '../../console/snippets.ts';
 import { parseServer } from '../../functions/core/registry.ts';
+import { serveConsole } from '../../local/console.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 const codeBlocks = [...readme.matchAll(/```(?:json|yaml|sh)\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
@@ -62,5 +65,29 @@ describe('the registry presets', () => {
     expect(parseServer(byId['dockerhub']!.server({}))).toEqual({ ok: true, registry: 'docker.io' });
     expect(byId['github']!.server({})).toBe('ghcr.io');
     expect(byId['google']!.username).toBe('_json_key');
+  });
+
+  it('the Azure name is lowercased in ASCII only, so a Kelvin sign reaches the API and is refused', () => {
+    const azure = presets.find((p) => p.id === 'azure')!;
+    const server = azure.server({ azureName: '\u212AONTOSO' });
+    expect(parseServer(server)).toMatchObject({ ok: false, reason: expect.stringContaining('ASCII') });
+  });
+});
+
+describe('npm start serves the page with a CSP', () => {
+  it('that allows only its own origin and no <base> or form target', async () => {
+    const server = createServer((req, res) => {
+      if (!serveConsole(req, res, new URL(req.url ?? '/', 'http://127.0.0.1').pathname)) res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const page = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toBe(
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      );
+    } finally {
+      server.close();
+    }
   });
 });

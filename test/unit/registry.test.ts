@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { realmAllowed } from '../../functions/core/registry-login.ts';
 import { parseServer } from '../../functions/core/registry.ts';
 
 const registryOf = (server: string) => {
@@ -99,6 +100,12 @@ describe('registry key normalisation', () => {
     ['[fe80::1%eth0]', 'IPv6'],
     ['[::g]', 'IPv6'],
     ['[]', 'IPv6'],
+    // Non-ASCII before any case mapping: the Kelvin sign lowercases to `k`, so this was k8s.example.com.
+    ['\u212A8s.example.com', 'ASCII'],
+    ['https://\u212A8s.example.com/v2/', 'ASCII'],
+    ['k8s.example.com/\u017Fvc', 'ASCII'],
+    ['b\u00FCcher.example', 'ASCII'],
+    ['reg.example.com\u00A0', 'ASCII'],
     ['::1', 'host'],
     ['localhost:000000000', 'port'],
     ['localhost:65536', 'port'],
@@ -131,5 +138,49 @@ describe('registry key normalisation', () => {
       }),
       { numRuns: 2000, seed: 5 },
     );
+  });
+});
+
+describe('the token realm rule (where the login may go)', () => {
+  const loopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+  it.each([
+    // the registry's own host, any port, or below it
+    ['https://ghcr.io/v2/', 'https://ghcr.io/token'],
+    ['https://quay.io/v2/', 'https://quay.io/v2/auth'],
+    ['https://myreg.azurecr.io/v2/', 'https://myreg.azurecr.io/oauth2/token'],
+    ['https://reg.example.com:5000/v2/', 'https://reg.example.com:8443/token'],
+    ['https://example.com/v2/', 'https://auth.example.com/token'],
+    ['https://10.0.0.5:5000/v2/', 'https://10.0.0.5:5001/token'],
+    // the known table, and the registry's parent domain
+    ['https://registry-1.docker.io/v2/', 'https://auth.docker.io/token'],
+    ['https://registry.gitlab.com/v2/', 'https://gitlab.com/jwt/auth'],
+    ['https://registry.example.com/v2/', 'https://auth.example.com/token'],
+    ['https://registry.example.co.uk/v2/', 'https://login.example.co.uk/token'],
+  ])('%s may send the login to %s', (base, realm) => {
+    expect(realmAllowed(new URL(base), new URL(realm))).toBe(true);
+  });
+
+  it.each([
+    ['https://ghcr.io/v2/', 'https://attacker.example/token', 'another domain'],
+    ['https://ghcr.io/v2/', 'http://ghcr.io/token', 'plain http'],
+    ['https://registry-1.docker.io/v2/', 'https://auth.docker.io.attacker.example/token', 'a look-alike'],
+    ['https://reg.example.com/v2/', 'https://evilexample.com/token', 'a suffix that is not a label'],
+    ['https://myreg.azurecr.io/v2/', 'https://other.azurecr.io/oauth2/token', 'another Azure tenant'],
+    ['https://us-docker.pkg.dev/v2/', 'https://evil.pkg.dev/token', 'a shared parent'],
+    ['https://1.dkr.ecr.eu-west-1.amazonaws.com/v2/', 'https://x.eu-west-1.amazonaws.com/', 'under amazonaws.com'],
+    ['https://example.co.uk/v2/', 'https://evil.co.uk/token', 'a second-level country suffix'],
+    ['https://reg.example/v2/', 'https://evil.example/token', 'a one-label parent'],
+    ['https://10.0.0.5/v2/', 'https://10.0.0.6/token', 'another address'],
+    ['https://127.0.0.1:5000/v2/', 'https://127.0.0.1.nip.io/token', 'a name for an address'],
+  ])('%s may not send it to %s (%s)', (base, realm) => {
+    expect(realmAllowed(new URL(base), new URL(realm))).toBe(false);
+  });
+
+  it('npm start: a loopback registry may name a loopback realm over http, and nothing else over http', () => {
+    expect(realmAllowed(new URL('http://127.0.0.1:5000/v2/'), new URL('http://127.0.0.1:6000/token'), loopback)).toBe(true);
+    expect(realmAllowed(new URL('http://localhost:5000/v2/'), new URL('http://[::1]:6000/token'), loopback)).toBe(true);
+    expect(realmAllowed(new URL('http://127.0.0.1:5000/v2/'), new URL('http://127.0.0.1:6000/token'))).toBe(false);
+    expect(realmAllowed(new URL('http://127.0.0.1:5000/v2/'), new URL('http://10.0.0.1/token'), loopback)).toBe(false);
+    expect(realmAllowed(new URL('http://10.0.0.5:5000/v2/'), new URL('http://127.0.0.1/token'), loopback)).toBe(false);
   });
 });

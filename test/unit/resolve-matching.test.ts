@@ -41,6 +41,14 @@ describe('image reference normalisation (distribution/reference)', () => {
     ['myhost/app', 'docker.io/myhost/app'],
     ['us-docker.pkg.dev/proj/repo/img:1', 'us-docker.pkg.dev/proj/repo/img'],
     ['a.b/c__d/e-f/g.h_i', 'a.b/c__d/e-f/g.h_i'],
+    // the host is spelt as a stored server's key: no :443, no leading zeros, RFC 5952 IPv6
+    ['reg.example.com:443/app:1', 'reg.example.com/app'],
+    ['REG.Example.com:0443/team/app', 'reg.example.com/team/app'],
+    ['docker.io:443/nginx', 'docker.io/library/nginx'],
+    ['registry-1.docker.io:443/me/app', 'docker.io/me/app'],
+    ['localhost:05000/app', 'localhost:5000/app'],
+    ['[0:0::1]:5000/app', '[::1]:5000/app'],
+    ['reg.example.com:80/app', 'reg.example.com:80/app'],
   ])('%s -> %s', (input, image) => {
     expect(normaliseImage(input)).toEqual({ ok: true, image });
   });
@@ -66,6 +74,13 @@ describe('image reference normalisation (distribution/reference)', () => {
   ])('refuses %j (%s)', (input) => {
     expect(normaliseImage(input).ok).toBe(false);
   });
+
+  it.each(['\u212A8s.example.com/app', 'k8s.example.com/\u212Aapp', 'B\u00FCcher.example/app', '\u0131mage', 'ghcr.io/org/app:v\u0131'])(
+    'refuses non-ASCII %j before any case mapping',
+    (input) => {
+      expect(normaliseImage(input)).toEqual({ ok: false, reason: expect.stringContaining('ASCII') });
+    },
+  );
 
   it('accepts a name of exactly 255 characters and lists all 126 candidate keys for it', () => {
     const image = `ab.io/${'a/'.repeat(124)}a`;
@@ -133,6 +148,8 @@ describe('matching an image to the most specific credential', () => {
     ['ghcr.io/or/app', null],
     ['ghcr.io/app', null],
     ['localhost:5000/app', 'localhost:5000'],
+    ['localhost:05000/app', 'localhost:5000'],
+    ['registry.example.com:443/team/app:2', 'registry.example.com'],
     [`localhost:5000/team/app:1@${digest}`, 'localhost:5000'],
     ['localhost:5001/app', null],
     ['localhost/app', null],
@@ -221,6 +238,11 @@ describe('the lookup and the answer', () => {
     [{ image: 'Nginx' }, 'image'],
     [{ server: 'https://u:p@x.io' }, 'server'],
     [{ server: 'ftp://x.io' }, 'server'],
+    // Non-ASCII is refused before any case mapping: the Kelvin sign lowercases to `k`, long s to `s`.
+    [{ image: '\u212A8s.example.com/app' }, 'image'],
+    [{ image: 'K8S.EXAMPLE.COM/\u017Fvc' }, 'image'],
+    [{ server: '\u212A8s.example.com' }, 'server'],
+    [{ server: 'https://\u212A8s.example.com/v2/' }, 'server'],
   ])('refuses %j naming %s', (query, field) => {
     expect(() => registryLookup(query)).toThrow(ValidationError);
     try {

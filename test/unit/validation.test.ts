@@ -39,6 +39,7 @@ describe('add credential request', () => {
     [{ ...valid, password: undefined }, 'password', 'is required'],
     [{ ...valid, server: 42 }, 'server', 'must be a string'],
     [{ ...valid, server: 'https://u:p@host' }, 'server', 'user name or password'],
+    [{ ...valid, server: '\u212A8s.example.com' }, 'server', 'only ASCII'],
     [{ ...valid, password: '' }, 'password', 'must not be empty'],
     [{ ...valid, password: 'é'.repeat(2049) }, 'password', 'at most 4096 UTF-8 bytes'],
     [{ ...valid, username: 'a:b' }, 'username', 'must not contain ":"'],
