@@ -228,6 +228,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
       AWS_ENDPOINT_URL_LAMBDA: aws.url,
+      // Any other service a bundle might call answers here too (UnknownOperationException), never AWS.
+      AWS_ENDPOINT_URL: aws.url,
       TZ: ':UTC',
       LANG: 'en_US.UTF-8',
       PATH: '/usr/local/bin:/usr/bin:/bin',

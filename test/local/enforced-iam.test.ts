@@ -11,6 +11,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envNames } from '../../functions/contract/config.ts';
 import { expandPath, routes } from '../../functions/contract/routes.ts';
 import { localCredentials } from '../../local/sigv4-verifier.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
@@ -28,8 +29,14 @@ const ids = {
   provider: logicalId(app.credentialProvider.onEvent.function),
 };
 
-/** The key policy as it was before the fix: only the API routes' roles. And list's role loses dynamodb:Query. */
+const deleteFunction = logicalId(app.api.functions[routes.deleteCredential.name]!.function);
+
+/**
+ * The key policy as it was before the fix: only the API routes' roles. List's role loses
+ * dynamodb:Query, and the delete function loses the table-name variable its code reads.
+ */
 function breakTemplate(template: Template): Template {
+  delete template.Resources[deleteFunction]!.Properties!['Environment'].Variables[envNames.tableName];
   for (const resource of Object.values(template.Resources)) {
     if (resource.Type === 'AWS::KMS::Key') {
       for (const statement of resource.Properties!['KeyPolicy'].Statement) {
@@ -81,6 +88,13 @@ describe('a stack whose template lacks statements', () => {
     expect(listed.status).toBe(503);
     const [line] = denials('dynamodb:Query', ids.listRole);
     expect(line).toMatch(/may not dynamodb:Query on arn:aws:dynamodb:us-east-1:000000000000:table\/regcred-credentials: no statement allows it \(identity policies: /);
+  });
+
+  it('a function whose template lacks a variable its code reads fails as in Lambda: API Gateway answers 500', async () => {
+    const reply = await api(expandPath(routes.deleteCredential.path, { project: 'team-a', id: crypto.randomUUID() }), { method: 'DELETE' });
+    expect(reply.status).toBe(500);
+    expect(await reply.json()).toEqual({ message: 'Internal Server Error' });
+    expect(log.some((l) => l.includes(`Regcred-${deleteFunction}`) && l.includes(envNames.tableName))).toBe(true);
   });
 
   it('with the old key policy, the re-verification worker is denied kms:Decrypt by the key policy, and the credential stays unchecked', async () => {
