@@ -10,7 +10,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventDetailTypes } from '../../functions/contract/events.ts';
-import { expandPath, routes } from '../../functions/contract/routes.ts';
+import { expandPath, routeList, routes } from '../../functions/contract/routes.ts';
 import { runSchedulesPath } from '../../local/http-server.ts';
 import { localCredentials } from '../../local/sigv4-verifier.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
@@ -69,6 +69,35 @@ describe('the synthesised template, run locally under enforced IAM', () => {
     expect(status).toBe('valid');
     const events = readFileSync(stack.eventsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { 'detail-type': string; detail: { data: { credentialId: string } } });
     expect(events.filter((e) => e.detail.data.credentialId === id).map((e) => e['detail-type'])).toContain(eventDetailTypes.added);
+    expect(log.filter((l) => l.includes('AccessDenied'))).toEqual([]);
+  });
+
+  it('every route of the route table works under its own role: no call of its main path is denied', async () => {
+    const project = 'team-d';
+    const served = new Map<string, number>();
+    const call = async (route: (typeof routeList)[number], params: Record<string, string>, init: RequestInit = {}, query = '') => {
+      const reply = await api(`${expandPath(route.path, { project, ...params })}${query}`, { method: route.method, ...init });
+      served.set(route.name, reply.status);
+      return reply;
+    };
+    const body = (extra: object = {}) => JSON.stringify({ server: registry.host, username: 'puller', password, ...extra });
+    const { id } = (await (await call(routes.addCredential, {}, { body: body() }, '?verify=true')).json()) as { id: string };
+    await call(routes.listCredentials, {});
+    await call(routes.updateCredential, { id }, { body: JSON.stringify({ email: 'puller@example.com' }) });
+    await call(routes.verifyCredential, { id });
+    await call(routes.resolveRegistryAuth, {}, {}, `?server=${registry.host}`);
+    await call(routes.getDockerConfigJson, {});
+    await call(routes.deleteCredential, { id });
+    expect(Object.fromEntries(served)).toEqual({
+      [routes.addCredential.name]: 201,
+      [routes.listCredentials.name]: 200,
+      [routes.updateCredential.name]: 200,
+      [routes.verifyCredential.name]: 200,
+      [routes.resolveRegistryAuth.name]: 200,
+      [routes.getDockerConfigJson.name]: 200,
+      [routes.deleteCredential.name]: 204,
+    });
+    expect([...served.keys()].sort()).toEqual(routeList.map((r) => r.name).sort());
     expect(log.filter((l) => l.includes('AccessDenied'))).toEqual([]);
   });
 
