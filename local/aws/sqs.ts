@@ -4,17 +4,11 @@
 // source mapping; not a general SQS.
 import { createHash, randomUUID } from 'node:crypto';
 import type { NeededPermission } from '../iam/gate.ts';
-import type { NamedPolicy } from '../iam/evaluator.ts';
+import type { LocalQueue } from '../template/world.ts';
 import { ServiceError, type Input, type LocalService } from './server.ts';
 
-export interface QueueDefinition {
-  readonly name: string;
-  readonly arn: string;
-  readonly url: string;
-  readonly policy?: NamedPolicy | undefined;
-  readonly visibilityTimeoutSeconds: number;
-  readonly redrive?: { readonly deadLetterArn: string; readonly maxReceiveCount: number } | undefined;
-}
+/** A queue of the template (local/template/world.ts). */
+export type QueueDefinition = LocalQueue;
 
 interface Message {
   readonly id: string;
