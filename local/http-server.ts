@@ -9,6 +9,7 @@ import { openApiJson } from '../functions/contract/openapi.ts';
 import { notPercentEncoded, rawPathParameters, unsafePathReason, type Route } from '../functions/contract/routes.ts';
 import { serveConsole } from './console.ts';
 import { healthRoute, type HealthCheck } from './health.ts';
+import { foreignRequest, foreignRequestBody } from './origin-guard.ts';
 import { invocationScope, type Scope } from './invocation-scope.ts';
 import { apiGatewayEvent, lambdaContext, unsignedCaller, type IamCaller } from './lambda-event.ts';
 import { verifyLocalSignature, type VerifySignature } from './sigv4-verifier.ts';
@@ -133,6 +134,8 @@ function splitTarget(target: string): RequestTarget {
 }
 
 async function serve({ router, limit, scope, health, verify }: LocalServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const foreign = foreignRequest(req);
+  if (foreign) return sendJson(res, foreign.status, foreignRequestBody(foreign));
   // Not `new URL(req.url, base)`: it would resolve `..` and read `//evil.example/projects/p/...` as a
   // host and the path `/projects/p/...`.
   const url = splitTarget(req.url ?? '/');

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localAccountId as localAccount } from './lambda-event.ts';
+import { foreignRequest, foreignRequestBody } from './origin-guard.ts';
 
 const maxPlaintextBytes = 4096;
 /** Far above any real request (a 4 KiB plaintext is under 6 KiB of JSON); bounds memory. */
@@ -168,6 +169,8 @@ async function handle(store: LocalKeyStore, req: IncomingMessage, res: ServerRes
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), ...close });
     res.end(JSON.stringify(body));
   };
+  const foreign = foreignRequest(req);
+  if (foreign) return send(foreign.status, { __type: 'AccessDeniedException', ...foreignRequestBody(foreign) });
   try {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('TrentService.') ? operations.get(target.slice('TrentService.'.length)) : undefined;

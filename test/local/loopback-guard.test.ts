@@ -58,3 +58,52 @@ describe('the raw request target', () => {
     expect((await send(api.port, `/projects/${project}/docker-credentials`)).status).toBe(200);
   });
 });
+
+describe('DNS rebinding and other web pages', () => {
+  const own = [`127.0.0.1:${api.port}`, `localhost:${api.port}`, `[::1]:${api.port}`, `LOCALHOST:${api.port}`];
+
+  it('refuses a Host that is not its own loopback name and port with 421 naming the header, passwords never sent', async () => {
+    const project = uniqueProject('rebind');
+    const password = trackSecret(`rebind-${crypto.randomUUID()}`);
+    await apiAdd(project, { server: 'ghcr.io', password });
+    for (const host of [`rebind.attacker.example:${api.port}`, 'rebind.attacker.example', `127.0.0.1:${Number(api.port) + 1}`, `localhost.:${api.port}`, `127.0.0.2:${api.port}`]) {
+      for (const target of [`/projects/${project}/dockerconfigjson`, `/projects/${project}/registry-auth?server=ghcr.io`, '/', '/health']) {
+        const answer = await send(api.port, target, { host });
+        expect(answer.status, `${host} ${target}`).toBe(421);
+        expect(answer.json, host).toMatchObject({ error: 'MisdirectedRequest', header: 'host', message: expect.stringContaining('Host header') });
+        expectNoTrackedSecret(answer.text, `${host} ${target}`);
+      }
+    }
+    for (const host of own) expect((await send(api.port, `/projects/${project}/docker-credentials`, { host })).status, host).toBe(200);
+  });
+
+  it('refuses a present Origin that is not its own with 403 naming the header, before any handler runs; its own console origin is served', async () => {
+    const project = uniqueProject('origin');
+    const add = (origin: string) =>
+      send(api.port, `/projects/${project}/docker-credentials`, { origin, 'content-type': 'application/json' }, 'POST',
+        JSON.stringify({ server: `${crypto.randomUUID().slice(0, 8)}.example.com`, password: trackSecret(`origin-${crypto.randomUUID()}`) }));
+    for (const origin of [`http://rebind.attacker.example:${api.port}`, `http://localhost:${Number(api.port) + 1}`, 'null', `https://127.0.0.1:${api.port}`]) {
+      const answer = await add(origin);
+      expect(answer.status, origin).toBe(403);
+      expect(answer.json, origin).toMatchObject({ error: 'ForbiddenOrigin', header: 'origin', message: expect.stringContaining('Origin header') });
+    }
+    expect((await send(api.port, `/projects/${project}/docker-credentials`)).json).toMatchObject({ items: [] });
+    for (const origin of [`http://127.0.0.1:${api.port}`, `http://localhost:${api.port}`]) expect((await add(origin)).status, origin).toBe(201);
+    const page = await send(api.port, '/', { origin: `http://127.0.0.1:${api.port}` });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<html');
+  });
+
+  it('the local KMS port refuses a foreign Host (421) or Origin (403) too, naming the header', async () => {
+    const kms = new URL(stack.kmsEndpoint);
+    const describeKey = (headers: Record<string, string>) =>
+      send(kms.port, '/', { 'x-amz-target': 'TrentService.DescribeKey', 'content-type': 'application/x-amz-json-1.1', ...headers }, 'POST', JSON.stringify({ KeyId: stack.keyId }));
+    const host = await describeKey({ host: `rebind.attacker.example:${kms.port}` });
+    expect(host.status).toBe(421);
+    expect(host.json).toMatchObject({ header: 'host', message: expect.stringContaining('Host header') });
+    const origin = await describeKey({ origin: 'http://rebind.attacker.example' });
+    expect(origin.status).toBe(403);
+    expect(origin.json).toMatchObject({ header: 'origin', message: expect.stringContaining('Origin header') });
+    expect((await describeKey({ host: `localhost:${kms.port}` })).status).toBe(200);
+  });
+});
