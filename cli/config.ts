@@ -99,16 +99,30 @@ export interface Settings {
   readonly region: string | undefined;
 }
 
-/** Resolves each setting from the first source that has it: flag, environment, file, default. */
+/**
+ * Resolves each setting from the first source that has it: flag, environment, file, default. A
+ * value given but empty (`--project ''`, `REGCRED_PROJECT=`, `--project "$UNSET"`) is a usage error,
+ * never a reason to fall back to the next source. Only AWS_REGION, AWS's own variable, counts as
+ * unset when empty, as the AWS SDK counts it.
+ */
 export function resolveSettings(
   flags: Partial<Record<ConfigKey, string | undefined>>,
   env: NodeJS.ProcessEnv,
   file: ConfigFile,
 ): Settings {
   const pick = (key: ConfigKey): string | undefined => {
-    const fromEnv = envNamesFor[key].map((name) => env[name]).find((value) => value);
-    const value = flags[key] || fromEnv || file[key];
-    return value ? checkSetting(key, value) : undefined;
+    const flag = flags[key];
+    if (flag === '') throw new UsageError(`--${key} is empty (an unset shell variable?); give a ${key} or leave the option out.`);
+    const envName = envNamesFor[key].find((name) => env[name] !== undefined && !(name === 'AWS_REGION' && env[name] === ''));
+    const fromEnv = envName === undefined ? undefined : env[envName];
+    if (envName !== undefined && fromEnv === '') {
+      throw new UsageError(`${envName} is set but empty; set it to a ${key} or unset it.`);
+    }
+    if (flag === undefined && fromEnv === undefined && file[key] === '') {
+      throw new UsageError(`The ${key} in ${configPath(env)} is empty; set it with \`regcred config set ${key} <value>\` or remove it with \`regcred config unset ${key}\`.`);
+    }
+    const value = flag ?? fromEnv ?? file[key];
+    return value === undefined ? undefined : checkSetting(key, value);
   };
   return { project: pick('project'), endpoint: pick('endpoint') ?? defaultEndpoint, region: pick('region') };
 }

@@ -5,6 +5,7 @@
 // vault must never look like not-found.
 import { parseServer } from '../functions/core/registry.ts';
 import { ApiError, isNoCredential } from './client.ts';
+import { UsageError } from './config.ts';
 import { connect, describeError, Failure, type Connection } from './connect.ts';
 import { goJson, sortedMap } from './go-json.ts';
 import type { Io } from './io.ts';
@@ -52,7 +53,8 @@ export async function runHelper(
     return 0;
   } catch (error) {
     io.out(`${error instanceof ProtocolFailure ? error.message : `regcred: ${describeError(error)}`}\n`);
-    return 1;
+    // A mistake in the settings (no project, an empty one): 2, as the CLI and the kubelet provider exit.
+    return error instanceof UsageError ? 2 : 1;
   }
 }
 

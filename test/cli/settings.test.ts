@@ -17,9 +17,26 @@ describe('resolveSettings', () => {
     expect(resolveSettings({}, {}, {})).toEqual({ project: undefined, endpoint: defaultEndpoint, region: undefined });
   });
 
-  it('prefers REGCRED_REGION to AWS_REGION and ignores empty values', () => {
+  it('prefers REGCRED_REGION to AWS_REGION', () => {
     expect(resolveSettings({}, { REGCRED_REGION: 'eu-west-3', AWS_REGION: 'us-west-2' }, {}).region).toBe('eu-west-3');
-    expect(resolveSettings({ project: '' }, { REGCRED_PROJECT: '' }, file).project).toBe('from-file');
+  });
+
+  it.each([
+    [{ project: '' }, {}, '--project is empty'],
+    [{}, { REGCRED_PROJECT: '' }, 'REGCRED_PROJECT is set but empty'],
+    [{ endpoint: '' }, {}, '--endpoint is empty'],
+    [{}, { REGCRED_ENDPOINT: '' }, 'REGCRED_ENDPOINT is set but empty'],
+    [{ region: '' }, {}, '--region is empty'],
+    [{}, { REGCRED_REGION: '' }, 'REGCRED_REGION is set but empty'],
+    [{ project: '' }, { REGCRED_PROJECT: 'from-env' }, '--project is empty'],
+  ])('refuses an empty value given explicitly (flags %j, env %j) as a usage error, never falling back to the file', (flags, env, words) => {
+    expect(() => resolveSettings(flags, env, file)).toThrow(UsageError);
+    expect(() => resolveSettings(flags, env, file)).toThrow(words);
+  });
+
+  it('refuses an empty value in the config file; an empty AWS_REGION (AWS’s own variable) counts as unset', () => {
+    expect(() => resolveSettings({}, {}, { project: '' })).toThrow(/project in .* is empty/);
+    expect(resolveSettings({}, { AWS_REGION: '' }, file).region).toBe('eu-north-1');
   });
 
   it.each([

@@ -92,9 +92,14 @@ describe('get', () => {
     const home = mkdtempSync(join(tmpdir(), 'regcred-helper-config-'));
     mkdirSync(join(home, 'regcred'));
     writeFileSync(join(home, 'regcred', 'config.json'), JSON.stringify({ project, endpoint: apiUrl }));
-    const result = await helper(['get'], 'docker.io', { XDG_CONFIG_HOME: home, REGCRED_PROJECT: '', REGCRED_ENDPOINT: '' });
-    rmSync(home, { recursive: true, force: true });
+    const result = await helper(['get'], 'docker.io', { XDG_CONFIG_HOME: home, REGCRED_PROJECT: undefined, REGCRED_ENDPOINT: undefined });
     expect(JSON.parse(result.stdout)).toEqual({ ServerURL: 'docker.io', Username: 'hubuser', Secret: hubPassword });
+    // An empty variable is a mistake (an unset shell variable), never a reason to use the file's value.
+    for (const name of ['REGCRED_PROJECT', 'REGCRED_ENDPOINT']) {
+      const empty = await helper(['get'], 'docker.io', { XDG_CONFIG_HOME: home, REGCRED_PROJECT: undefined, REGCRED_ENDPOINT: undefined, [name]: '' });
+      expect(empty, name).toEqual({ code: 2, stdout: `regcred: ${name} is set but empty; set it to a ${name === 'REGCRED_PROJECT' ? 'project' : 'endpoint'} or unset it.\n`, stderr: '' });
+    }
+    rmSync(home, { recursive: true, force: true });
   });
 });
 
@@ -136,10 +141,9 @@ describe('failures that are not not-found', () => {
     expect(result.stdout).toMatch(/server/i);
   });
 
-  it('no project configured', async () => {
-    const result = await helper(['get'], 'docker.io', { REGCRED_PROJECT: '' });
-    isOtherFailure(result);
-    expect(result.stdout).toMatch(/No project given/);
+  it('no project configured (a usage error: exit 2)', async () => {
+    const result = await helper(['get'], 'docker.io', { REGCRED_PROJECT: undefined });
+    expect(result).toEqual({ code: 2, stdout: expect.stringMatching(/^regcred: No project given.+\n$/), stderr: '' });
   });
 });
 
