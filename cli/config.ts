@@ -1,4 +1,5 @@
-// Settings: flag > environment > config file (> for the endpoint, a running local stack's lock file). The file is JSON, mode 0600, at
+// Settings: flag > environment > config file > default (for the endpoint: a running local stack's
+// lock file, see local-stack-lock.ts). The file is JSON, mode 0600, at
 // $XDG_CONFIG_HOME/regcred/config.json or ~/.config/regcred/config.json.
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -148,7 +149,9 @@ export function resolveSettings(
       throw new UsageError(`${envName} is set but empty; set it to a ${key} or unset it.`);
     }
     if (flag === undefined && fromEnv === undefined && file[key] === '') {
-      throw new UsageError(`The ${key} in ${configPath(env)} is empty; set it with \`regcred config set ${key} <value>\` or remove it with \`regcred config unset ${key}\`.`);
+      throw new UsageError(
+        `The ${key} in ${configPath(env)} is empty; set it with \`regcred config set ${key} <value>\` or remove it with \`regcred config unset ${key}\`.`,
+      );
     }
     const value = flag ?? fromEnv ?? file[key];
     return value === undefined ? undefined : checkSetting(key, value);
