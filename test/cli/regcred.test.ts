@@ -305,17 +305,21 @@ describe('configuration', () => {
     expect(JSON.parse(envWins.stdout)).toEqual([]);
     expect(JSON.parse(flagWins.stdout).map((c: { id: string }) => c.id)).toEqual([id]);
 
-    // `--project "$TEAM"` with TEAM unset must not act on the saved project.
-    const [emptyFlag, emptyEnv] = await Promise.all([
-      regcred(['docker', 'pull-secret', '--project', '']),
-      regcred(['docker', 'pull-secret'], { env: { REGCRED_PROJECT: '' } }),
-    ]);
-    expect(emptyFlag).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('--project is empty') });
-    expect(emptyEnv).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('REGCRED_PROJECT is set but empty') });
-
     expect((await regcred(['config', 'unset', 'project'])).code).toBe(0);
     expect(await regcred(['config', 'list'])).toMatchObject({ code: 0, stdout: `endpoint=${apiUrl}\n` });
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('an empty setting', () => {
+  it('`--project "$TEAM"` with TEAM unset, or REGCRED_PROJECT=, is a usage error (exit 2), never the saved project', async () => {
+    expect((await regcred(['config', 'set', 'project', uniqueProject('cli')])).code).toBe(0);
+    const [emptyFlag, emptyEnv] = await Promise.all([
+      regcred(['docker', 'pull-secret', '--endpoint', apiUrl, '--project', '']),
+      regcred(['docker', 'pull-secret', '--endpoint', apiUrl], { env: { REGCRED_PROJECT: '' } }),
+    ]);
+    expect(emptyFlag).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('--project is empty') });
+    expect(emptyEnv).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('REGCRED_PROJECT is set but empty') });
   });
 });
 
