@@ -3,6 +3,7 @@
 // loopback names, from no origin or its own, are served (no DNS rebinding).
 import { request } from 'node:http';
 import { describe, expect, inject, it } from 'vitest';
+import { launch } from '../console/browser.ts';
 import { apiAdd } from '../support/api.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { expectNoTrackedSecret, trackSecret } from '../support/secret-audit.ts';
@@ -92,6 +93,24 @@ describe('DNS rebinding and other web pages', () => {
     const page = await send(api.port, '/', { origin: `http://127.0.0.1:${api.port}` });
     expect(page.status).toBe(200);
     expect(page.text).toContain('<html');
+  });
+
+  it('a real browser on the console page (which sends its own Origin) adds and lists', async () => {
+    const project = uniqueProject('browser');
+    const body = JSON.stringify({ server: 'ghcr.io', password: trackSecret(`browser-${crypto.randomUUID()}`) });
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${stack.apiUrl}/`);
+      const own = await page.evaluate(async ([target, json]) => {
+        const added = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json });
+        return { status: added.status, listed: (await fetch(target).then((r) => r.json())) as { items: unknown[] } };
+      }, [`${stack.apiUrl}/projects/${project}/docker-credentials`, body] as const);
+      expect(own.status).toBe(201);
+      expect(own.listed.items).toHaveLength(1);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('the local KMS port refuses a foreign Host (421) or Origin (403) too, naming the header', async () => {
