@@ -19,7 +19,7 @@ import {
   type RegistryAuth,
 } from '../functions/contract/schemas.ts';
 import type { OutgoingRequest } from './sigv4.ts';
-import { nodeTransport, type Transport, type TransportResponse } from './transport.ts';
+import { nodeTransport, ResponseTooLargeError, type Transport, type TransportResponse } from './transport.ts';
 
 /** The API answered with an error status; `body` is its JSON error when it sent one. */
 export class ApiError extends Error {
@@ -111,6 +111,7 @@ export function createClient(options: ClientOptions): RegcredClient {
       response = await send(url, { method: route.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
       text = await response.text();
     } catch (error) {
+      if (error instanceof ResponseTooLargeError) throw new ProtocolError(`The API at ${base} answered too much: ${error.message}`);
       throw new UnreachableError(base, reasonOf(error, timeoutMs));
     }
     if (response.status >= 300 && response.status < 400) throw redirected(response, base);

@@ -1,13 +1,15 @@
-// Settings: flag > environment > config file > default. The file is JSON, mode 0600, at
+// Settings: flag > environment > config file > default (for the endpoint: a running local stack's
+// lock file, see local-stack-lock.ts). The file is JSON, mode 0600, at
 // $XDG_CONFIG_HOME/regcred/config.json or ~/.config/regcred/config.json.
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { projectName } from '../functions/contract/schemas.ts';
 
-export const defaultEndpoint = 'http://127.0.0.1:3000';
+/** An example endpoint for messages (npm start's default address); never used as a default. */
+export const exampleEndpoint = 'http://127.0.0.1:3000';
 
-export const configKeys = ['project', 'endpoint', 'region'] as const;
+export const configKeys = ['project', 'endpoint', 'region', 'helper-writes'] as const;
 export type ConfigKey = (typeof configKeys)[number];
 export type ConfigFile = Partial<Record<ConfigKey, string>>;
 
@@ -15,7 +17,16 @@ export const envNamesFor: Record<ConfigKey, readonly string[]> = {
   project: ['REGCRED_PROJECT'],
   endpoint: ['REGCRED_ENDPOINT'],
   region: ['REGCRED_REGION', 'AWS_REGION'],
+  'helper-writes': ['REGCRED_HELPER_WRITES'],
 };
+
+/**
+ * What the docker credential helper may change: `add` (the default: `store` adds a credential for a
+ * registry that has none, never replaces one, and `erase` deletes nothing) or `replace` (`store`
+ * replaces the registry's login in place, `erase` deletes it).
+ */
+export const helperWritesValues = ['add', 'replace'] as const;
+export type HelperWrites = (typeof helperWritesValues)[number];
 
 /** A mistake in how regcred was called: exit code 2. */
 export class UsageError extends Error {
@@ -77,7 +88,7 @@ export function checkSetting(key: ConfigKey, value: string): string {
     try {
       url = new URL(value);
     } catch {
-      throw new UsageError(`Endpoint "${value}" is not a URL; give one such as ${defaultEndpoint}.`);
+      throw new UsageError(`Endpoint "${value}" is not a URL; give one such as ${exampleEndpoint}.`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new UsageError(`The endpoint must be an http:// or https:// URL, not ${url.protocol}.`);
@@ -85,7 +96,19 @@ export function checkSetting(key: ConfigKey, value: string): string {
     if (url.username || url.password || url.search || url.hash) {
       throw new UsageError('The endpoint must not contain user info, a query or a fragment.');
     }
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+      throw new UsageError(
+        `The endpoint ${url.origin} is plain http:// to a host that is not loopback: passwords and signatures would cross the network unencrypted. ` +
+          'Use https://, or http:// only to 127.0.0.1, localhost or [::1].',
+      );
+    }
     return value.replace(/\/+$/, '');
+  }
+  if (key === 'helper-writes') {
+    if (!(helperWritesValues as readonly string[]).includes(value)) {
+      throw new UsageError(`helper-writes "${value}" is not one of ${helperWritesValues.join(', ')}.`);
+    }
+    return value;
   }
   if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(value)) {
     throw new UsageError(`Region "${value}" does not look like an AWS region (e.g. eu-west-1).`);
@@ -93,22 +116,50 @@ export function checkSetting(key: ConfigKey, value: string): string {
   return value;
 }
 
-export interface Settings {
-  readonly project: string | undefined;
-  readonly endpoint: string;
-  readonly region: string | undefined;
+/** 127.0.0.0/8, localhost or [::1], as the WHATWG URL parser writes a hostname. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
-/** Resolves each setting from the first source that has it: flag, environment, file, default. */
+export interface Settings {
+  readonly project: string | undefined;
+  /** Undefined when no source has one: connect() then looks for a running local stack. */
+  readonly endpoint: string | undefined;
+  readonly region: string | undefined;
+  readonly helperWrites: HelperWrites;
+}
+
+/**
+ * Resolves each setting from the first source that has it: flag, environment, file, default. A
+ * value given but empty (`--project ''`, `REGCRED_PROJECT=`, `--project "$UNSET"`) is a usage error,
+ * never a reason to fall back to the next source. Only AWS_REGION, AWS's own variable, counts as
+ * unset when empty, as the AWS SDK counts it.
+ */
 export function resolveSettings(
   flags: Partial<Record<ConfigKey, string | undefined>>,
   env: NodeJS.ProcessEnv,
   file: ConfigFile,
 ): Settings {
   const pick = (key: ConfigKey): string | undefined => {
-    const fromEnv = envNamesFor[key].map((name) => env[name]).find((value) => value);
-    const value = flags[key] || fromEnv || file[key];
-    return value ? checkSetting(key, value) : undefined;
+    const flag = flags[key];
+    if (flag === '') throw new UsageError(`--${key} is empty (an unset shell variable?); give a ${key} or leave the option out.`);
+    const envName = envNamesFor[key].find((name) => env[name] !== undefined && !(name === 'AWS_REGION' && env[name] === ''));
+    const fromEnv = envName === undefined ? undefined : env[envName];
+    if (envName !== undefined && fromEnv === '') {
+      throw new UsageError(`${envName} is set but empty; set it to a ${key} or unset it.`);
+    }
+    if (flag === undefined && fromEnv === undefined && file[key] === '') {
+      throw new UsageError(
+        `The ${key} in ${configPath(env)} is empty; set it with \`regcred config set ${key} <value>\` or remove it with \`regcred config unset ${key}\`.`,
+      );
+    }
+    const value = flag ?? fromEnv ?? file[key];
+    return value === undefined ? undefined : checkSetting(key, value);
   };
-  return { project: pick('project'), endpoint: pick('endpoint') ?? defaultEndpoint, region: pick('region') };
+  return {
+    project: pick('project'),
+    endpoint: pick('endpoint'),
+    region: pick('region'),
+    helperWrites: (pick('helper-writes') ?? 'add') as HelperWrites,
+  };
 }

@@ -5,6 +5,7 @@
 // vault must never look like not-found.
 import { parseServer } from '../functions/core/registry.ts';
 import { ApiError, isNoCredential } from './client.ts';
+import { UsageError } from './config.ts';
 import { connect, describeError, Failure, type Connection } from './connect.ts';
 import { goJson, sortedMap } from './go-json.ts';
 import type { Io } from './io.ts';
@@ -52,7 +53,8 @@ export async function runHelper(
     return 0;
   } catch (error) {
     io.out(`${error instanceof ProtocolFailure ? error.message : `regcred: ${describeError(error)}`}\n`);
-    return 1;
+    // A mistake in the settings (no project, an empty one): 2, as the CLI and the kubelet provider exit.
+    return error instanceof UsageError ? 2 : 1;
   }
 }
 
@@ -79,23 +81,39 @@ const actions: Record<string, Action> = {
 
   async store(io, open) {
     const input = parseStoreInput(await io.readStdin());
-    const { client, project } = await open();
+    const { client, project, helperWrites } = await open();
     const login = { username: input.Username, password: input.Secret };
     try {
       await client.add(project, { server: input.ServerURL, ...login });
     } catch (error) {
-      // `docker login` again to a registry the vault holds: replace that login in place (same id).
       if (!(error instanceof ApiError && error.status === 409 && error.body?.existingId)) throw error;
-      await client.update(project, error.body.existingId, login);
+      const existingId = error.body.existingId;
+      // `docker login` again to a registry the vault holds: in a shared vault that login is the team's,
+      // which every pipeline and node resolves, so a personal `docker login` replaces it only by opt-in.
+      if (helperWrites !== 'replace') {
+        throw new Failure(
+          `${input.ServerURL} already has credential ${existingId} in project ${project}; the helper does not replace it. ` +
+            `Use \`regcred docker update-credentials ${existingId} --docker-password-stdin\`, or set REGCRED_HELPER_WRITES=replace.`,
+        );
+      }
+      await client.update(project, existingId, login);
     }
     return undefined;
   },
 
   async erase(io, open) {
-    const host = hostOf(await serverFrom(io));
-    const { client, project } = await open();
+    const server = await serverFrom(io);
+    const host = hostOf(server);
+    const { client, project, helperWrites } = await open();
     const match = (await client.listAll(project)).find((item) => item.registry === host);
     if (!match) throw notFound();
+    // `docker logout` would delete the team's credential for everyone: only by opt-in.
+    if (helperWrites !== 'replace') {
+      throw new Failure(
+        `${server} has credential ${match.id} in project ${project}; the helper does not delete it. ` +
+          `Use \`regcred docker delete-credentials ${match.id}\`, or set REGCRED_HELPER_WRITES=replace.`,
+      );
+    }
     try {
       await client.remove(project, match.id);
     } catch (error) {

@@ -4,6 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventDefaults } from '../functions/contract/events.ts';
 import { UsageError } from './config.ts';
+import { regcredHome } from './local-stack-lock.ts';
 import type { Io } from './io.ts';
 
 export interface TailOptions {
@@ -15,8 +16,9 @@ export interface TailOptions {
   readonly pollMs?: number;
 }
 
+/** REGCRED_HOME, else ./.regcred; an empty REGCRED_HOME is a usage error. */
 export function defaultHome(): string {
-  return process.env['REGCRED_HOME'] || join(process.cwd(), '.regcred');
+  return regcredHome();
 }
 
 export async function tailEvents(io: Io, options: TailOptions): Promise<void> {

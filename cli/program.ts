@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { credentialId, type AddCredentialRequest } from '../functions/contract/schemas.ts';
 import { ApiError, isNoCredential, type RegcredClient } from './client.ts';
-import { checkSetting, configPath, defaultEndpoint, parseConfigKey, readConfig, UsageError, writeConfig } from './config.ts';
+import { checkSetting, configPath, parseConfigKey, readConfig, UsageError, writeConfig } from './config.ts';
 import { connect as connectWith, describeError, Failure } from './connect.ts';
 import { defaultHome, tailEvents } from './events.ts';
 import { processIo, type Io } from './io.ts';
@@ -57,7 +57,7 @@ function buildProgram(io: Io): Command {
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(add --help for usage and an example)')
     .option('--project <name>', 'project the credentials belong to (env REGCRED_PROJECT)')
-    .option('--endpoint <url>', `regcred API base URL (env REGCRED_ENDPOINT, default ${defaultEndpoint})`)
+    .option('--endpoint <url>', 'regcred API base URL (env REGCRED_ENDPOINT; without one, a running npm start found through its lock file in REGCRED_HOME, default ./.regcred)')
     .option('--region <region>', 'AWS region for SigV4 with --sigv4 (env REGCRED_REGION or AWS_REGION)')
     .option('--sigv4', 'sign requests with SigV4 (automatic for *.execute-api.<region>.amazonaws.com)')
     .addHelpText(
@@ -253,6 +253,7 @@ Example:
     .addOption(outputOption())
     .addHelpText('after', '\nExample:\n  $ regcred events tail -f --home .regcred\n  $ regcred events tail -o json | jq .detail.data')
     .action(async (options: { follow?: boolean; home?: string; output: 'text' | 'json' }) => {
+      if (options.home === '') throw new UsageError('--home is empty (an unset shell variable?); give the local stack\'s data directory or leave the option out.');
       await tailEvents(io, { home: options.home ?? defaultHome(), follow: options.follow ?? false, output: options.output });
     });
 
@@ -260,8 +261,8 @@ Example:
   config.addHelpText('after', '\nExample:\n  $ regcred config set project demo\n  $ regcred config list');
   config
     .command('set')
-    .description('save a default: project, endpoint or region')
-    .argument('<key>', 'project, endpoint or region')
+    .description('save a default: project, endpoint, region or helper-writes (add or replace: may docker login/logout replace or delete a credential)')
+    .argument('<key>', 'project, endpoint, region or helper-writes')
     .argument('<value>', 'the value')
     .addHelpText('after', '\nExample:\n  $ regcred config set endpoint https://abc123.execute-api.eu-west-1.amazonaws.com')
     .action((key: string, value: string) => {
@@ -271,7 +272,7 @@ Example:
   config
     .command('get')
     .description('print a saved value (exit 1 when it is not set)')
-    .argument('<key>', 'project, endpoint or region')
+    .argument('<key>', 'project, endpoint, region or helper-writes')
     .addHelpText('after', '\nExample:\n  $ regcred config get project')
     .action((key: string) => {
       const name = parseConfigKey(key);
@@ -282,7 +283,7 @@ Example:
   config
     .command('unset')
     .description('remove a saved value')
-    .argument('<key>', 'project, endpoint or region')
+    .argument('<key>', 'project, endpoint, region or helper-writes')
     .addHelpText('after', '\nExample:\n  $ regcred config unset region')
     .action((key: string) => {
       const name = parseConfigKey(key);

@@ -22,6 +22,17 @@ export interface TransportRequest {
 /** How the API client sends a request: nodeTransport, or a stand-in in tests. */
 export type Transport = (url: URL, init: TransportRequest) => Promise<TransportResponse>;
 
+/**
+ * The most an answer may hold: Lambda returns at most 6 MB, so anything bigger is not the regcred
+ * API, and reading it whole would let any endpoint exhaust the memory of a bin.
+ */
+export const maxResponseBytes = 6 * 1024 * 1024;
+
+/** The answer went past maxResponseBytes; the rest of it was not read. */
+export class ResponseTooLargeError extends Error {
+  override name = 'ResponseTooLargeError';
+}
+
 export const nodeTransport: Transport = async (url, init) => {
   const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   const headers = { ...init.headers, ...(init.body !== undefined && { 'content-length': String(Buffer.byteLength(init.body)) }) };
@@ -30,10 +41,24 @@ export const nodeTransport: Transport = async (url, init) => {
     outgoing.on('error', (error) => reject(asFetchError(error)));
     outgoing.end(init.body);
   });
+  const declared = Number(response.headers['content-length']);
+  if (declared > maxResponseBytes) {
+    response.destroy();
+    throw new ResponseTooLargeError(`The answer is ${declared} bytes, more than the ${maxResponseBytes} an API answer can be.`);
+  }
   const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    for await (const chunk of response) chunks.push(chunk as Buffer);
+    for await (const chunk of response) {
+      size += (chunk as Buffer).length;
+      if (size > maxResponseBytes) {
+        response.destroy();
+        throw new ResponseTooLargeError(`The answer is more than the ${maxResponseBytes} bytes an API answer can be.`);
+      }
+      chunks.push(chunk as Buffer);
+    }
   } catch (error) {
+    if (error instanceof ResponseTooLargeError) throw error;
     throw asFetchError(error);
   }
   const status = response.statusCode ?? 0;

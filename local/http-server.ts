@@ -6,9 +6,10 @@ import { availableParallelism } from 'node:os';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { limits } from '../functions/contract/config.ts';
 import { openApiJson } from '../functions/contract/openapi.ts';
-import { notPercentEncoded, rawPathParameters, type Route } from '../functions/contract/routes.ts';
+import { notPercentEncoded, rawPathParameters, unsafePathReason, type Route } from '../functions/contract/routes.ts';
 import { serveConsole } from './console.ts';
 import { healthRoute, type HealthCheck } from './health.ts';
+import { foreignRequest, foreignRequestBody } from './origin-guard.ts';
 import { apiGatewayEvent, lambdaContext, unsignedCaller, type IamCaller } from './lambda-event.ts';
 import { verifyLocalSignature, type VerifySignature } from './sigv4-verifier.ts';
 
@@ -88,7 +89,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, caller: IamCaller): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, target: RequestTarget, match: Match, body: Buffer, caller: IamCaller): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -96,8 +97,8 @@ function toEvent(req: IncomingMessage, url: URL, match: Match, body: Buffer, cal
   return apiGatewayEvent({
     route: match.bound.route,
     pathParameters: match.pathParameters,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: target.path,
+    rawQueryString: target.query,
     headers,
     body,
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
@@ -127,18 +128,38 @@ interface LocalServer {
   readonly verify: VerifySignature;
 }
 
+/** The request target split as sent, never resolved or normalised (API Gateway routes the raw path). */
+interface RequestTarget {
+  readonly path: string;
+  readonly query: string;
+}
+
+function splitTarget(target: string): RequestTarget {
+  const mark = target.indexOf('?');
+  return mark < 0 ? { path: target, query: '' } : { path: target.slice(0, mark), query: target.slice(mark + 1) };
+}
+
 async function serve({ router, limit, health, verify, actions }: LocalServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  if (actions && url.pathname === runSchedulesPath) {
+  const foreign = foreignRequest(req);
+  if (foreign) return sendJson(res, foreign.status, foreignRequestBody(foreign));
+  // Not `new URL(req.url, base)`: it would resolve `..` and read `//evil.example/projects/p/...` as a
+  // host and the path `/projects/p/...`.
+  const url = splitTarget(req.url ?? '/');
+  const unsafe = unsafePathReason(url.path);
+  if (unsafe) {
+    const issue = { path: 'path', message: unsafe };
+    return sendJson(res, 400, { error: 'ValidationError', message: `Invalid request: path ${unsafe}.`, issues: [issue] });
+  }
+  if (actions && url.path === runSchedulesPath) {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use POST.` }, { allow: 'POST' });
     return sendJson(res, 200, { runs: await actions.runSchedules() });
   }
-  if (req.method === 'GET' && url.pathname === openApiPath) {
+  if (req.method === 'GET' && url.path === openApiPath) {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     return void res.end((openApi ??= openApiJson()));
   }
-  if (serveConsole(req, res, url.pathname)) return;
-  if (url.pathname === healthRoute.path) {
+  if (serveConsole(req, res, url.path)) return;
+  if (url.path === healthRoute.path) {
     if (req.method !== healthRoute.method) {
       return sendJson(res, 405, { error: 'MethodNotAllowed', message: `${req.method} is not allowed here; use GET.` }, { allow: healthRoute.method });
     }
@@ -147,11 +168,11 @@ async function serve({ router, limit, health, verify, actions }: LocalServer, re
   }
   let match;
   try {
-    match = router(req.method ?? 'GET', url.pathname);
+    match = router(req.method ?? 'GET', url.path);
   } catch {
     return sendJson(res, 400, { error: 'ValidationError', message: 'The request path is not validly percent-encoded.' });
   }
-  if (!match) return sendJson(res, 404, { error: 'NotFound', message: `No route for ${req.method} ${url.pathname}.` });
+  if (!match) return sendJson(res, 404, { error: 'NotFound', message: `No route for ${req.method} ${url.path}.` });
   if ('encoded' in match) {
     const issue = { path: match.encoded, message: notPercentEncoded };
     return sendJson(res, 400, { error: 'ValidationError', message: `Invalid request: ${issue.path} ${issue.message}.`, issues: [issue] });

@@ -135,14 +135,30 @@ export function expandPath(template: string, params: Record<string, string>): st
 /** Why a path parameter sent percent-encoded is refused (see functions/http/api-handler.ts). */
 export const notPercentEncoded = 'must be written as is in the path, not percent-encoded';
 
-const compiled = new Map<string, { readonly exact: RegExp; readonly suffix: RegExp; readonly names: readonly string[] }>();
+const compiled = new Map<string, { readonly exact: RegExp; readonly prefixed: RegExp; readonly names: readonly string[] }>();
+
+/**
+ * Why a raw request path cannot be matched literally, or undefined when it can. IAM authorises the
+ * path as sent and the function acts on its parameters, so nothing in it may be resolved or decoded
+ * into another path: no `.` or `..` segment, no empty segment (`//`), no encoded dot, slash or
+ * backslash, no backslash.
+ */
+export function unsafePathReason(path: string): string | undefined {
+  if (!path.startsWith('/') || path.startsWith('//')) return 'must start with a single /';
+  if (path.includes('//')) return 'must not contain an empty segment (//)';
+  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return 'must not contain a . or .. segment';
+  if (/%2e|%2f|%5c|\\/i.test(path)) return 'must not contain %2e, %2f, %5c or a backslash';
+  return undefined;
+}
 
 /**
  * The raw values, still percent-encoded, of a template's parameters in a request path, or undefined
- * when the path does not match. `prefixed` lets the path start with more segments (a stage or an API
- * mapping's base path, as API Gateway's rawPath may carry).
+ * when the path does not match or is unsafe (unsafePathReason). `prefixed` lets the path start with
+ * one more segment (a named stage or an API mapping key, as API Gateway's rawPath may carry); the
+ * match is anchored at both ends either way.
  */
 export function rawPathParameters(template: string, path: string, prefixed = false): Record<string, string> | undefined {
+  if (unsafePathReason(path)) return undefined;
   let entry = compiled.get(template);
   if (!entry) {
     const names: string[] = [];
@@ -150,9 +166,9 @@ export function rawPathParameters(template: string, path: string, prefixed = fal
       names.push(name);
       return '([^/]+)';
     });
-    entry = { exact: new RegExp(`^${pattern}$`), suffix: new RegExp(`${pattern}$`), names };
+    entry = { exact: new RegExp(`^${pattern}$`), prefixed: new RegExp(`^(?:/[^/]+)?${pattern}$`), names };
     compiled.set(template, entry);
   }
-  const found = (prefixed ? entry.suffix : entry.exact).exec(path);
+  const found = (prefixed ? entry.prefixed : entry.exact).exec(path);
   return found ? Object.fromEntries(entry.names.map((name, i) => [name, found[i + 1] ?? ''])) : undefined;
 }

@@ -6,7 +6,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { limits } from '../contract/config.ts';
-import { notPercentEncoded, rawPathParameters, type Route } from '../contract/routes.ts';
+import { notPercentEncoded, rawPathParameters, unsafePathReason, type Route } from '../contract/routes.ts';
 import { ValidationError } from '../core/errors.ts';
 import { logger } from './logger.ts';
 import { errorHeaders, PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
@@ -43,12 +43,16 @@ export function parse<T extends z.ZodMiniType>(schema: T, value: unknown): z.out
 
 // IAM authorises the path as sent, the function acts on the decoded parameters: `/projects/proj%62/`
 // would act on `projb` past a policy that names `projb`. A project is a DNS label and an id a UUID,
-// so neither ever needs encoding: a path whose raw segment differs from the parameter is refused.
+// so neither ever needs encoding: a path whose raw segment differs from the parameter is refused,
+// and so is a path with dot or empty segments or an encoded dot or slash (unsafePathReason), which
+// could be resolved into another project's path.
 function literalPath(route: Route): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
   return {
     before: (request: Request) => {
-      const { rawPath, pathParameters = {} } = request.event;
-      const raw = rawPathParameters(route.path, rawPath ?? '', true);
+      const { rawPath = '', pathParameters = {} } = request.event;
+      const unsafe = unsafePathReason(rawPath);
+      if (unsafe) throw ValidationError.field('path', unsafe);
+      const raw = rawPathParameters(route.path, rawPath, true);
       for (const [name, value] of Object.entries(pathParameters)) {
         if (raw?.[name] !== value) throw ValidationError.field(name, notPercentEncoded);
       }

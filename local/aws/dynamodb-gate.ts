@@ -4,7 +4,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gate, NeededPermission } from '../iam/gate.ts';
-import { guardLocalRequest } from './local-request.ts';
+import { foreignRequest, foreignRequestBody } from '../origin-guard.ts';
 
 export interface DynamoDbGateOptions {
   readonly upstream: string;
@@ -100,7 +100,11 @@ export async function startDynamoDbGate(options: DynamoDbGateOptions): Promise<{
   const server = createServer((req, res) => void handle(req, res).catch(() => fail(res, 500, 'InternalServerError', 'The local DynamoDB gate failed')));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!guardLocalRequest(req, res)) return;
+    const foreign = foreignRequest(req);
+    if (foreign) {
+      res.writeHead(foreign.status, { 'content-type': 'application/x-amz-json-1.0', connection: 'close' });
+      return void res.end(JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', ...foreignRequestBody(foreign) }));
+    }
     const body = await readAll(req, maxRequestBytes);
     if (!body) return fail(res, 413, 'ValidationException', 'Request too large');
     const target = String(req.headers['x-amz-target'] ?? '');

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Gate, NeededPermission } from '../iam/gate.ts';
 import type { LocalPrincipal } from '../iam/principals.ts';
-import { guardLocalRequest } from './local-request.ts';
+import { foreignRequest, foreignRequestBody } from '../origin-guard.ts';
 
 export type Input = Record<string, any>;
 
@@ -55,7 +55,11 @@ export async function startAwsEndpoint(options: {
   const server = createServer((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!guardLocalRequest(req, res)) return;
+    const foreign = foreignRequest(req);
+    if (foreign) {
+      res.writeHead(foreign.status, { 'content-type': 'application/x-amz-json-1.1', connection: 'close' });
+      return void res.end(JSON.stringify({ __type: 'AccessDeniedException', ...foreignRequestBody(foreign) }));
+    }
     const invoke = invokePath.exec((req.url ?? '').split('?')[0] ?? '');
     if (invoke && options.lambda && req.method === 'POST') return invokeFunction(decodeURIComponent(invoke[1]!), req, res, options.lambda);
     const target = String(req.headers['x-amz-target'] ?? '');

@@ -1,4 +1,7 @@
 // regcred docker get-credentials, pull-secret and config-json, in-process against the run's local stack.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { run } from '../../cli/program.ts';
 import { apiAdd } from '../support/api.ts';
@@ -97,5 +100,27 @@ describe('regcred docker config-json and pull-secret', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^error: --name "My_Secret" is not a Kubernetes object name/);
+  });
+});
+
+describe('with no endpoint configured', () => {
+  it('uses the running npm start named by the lock file in REGCRED_HOME (on its own port, not 3000)', async () => {
+    const { home } = inject('localStack');
+    expect(new URL(apiUrl).port).not.toBe('3000');
+    let stdout = '';
+    let stderr = '';
+    const io = { out: (text: string) => void (stdout += text), err: (text: string) => void (stderr += text), readStdin: async () => '' };
+    const saved = { ...process.env };
+    const configHome = mkdtempSync(join(tmpdir(), 'regcred-read-'));
+    delete process.env['REGCRED_ENDPOINT'];
+    Object.assign(process.env, { REGCRED_HOME: home, XDG_CONFIG_HOME: configHome });
+    try {
+      expect(await run(['docker', 'list-credentials', '-o', 'json', '--project', project], io)).toBe(0);
+    } finally {
+      process.env = saved;
+      rmSync(configHome, { recursive: true, force: true });
+    }
+    errors.push(stderr);
+    expect(JSON.parse(stdout).map((item: { id: string }) => item.id).sort()).toEqual([hubId, orgId].sort());
   });
 });

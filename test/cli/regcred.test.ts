@@ -311,10 +311,24 @@ describe('configuration', () => {
   });
 });
 
+describe('an empty setting', () => {
+  it('`--project "$TEAM"` with TEAM unset, or REGCRED_PROJECT=, is a usage error (exit 2), never the saved project', async () => {
+    expect((await regcred(['config', 'set', 'project', uniqueProject('cli')])).code).toBe(0);
+    const [emptyFlag, emptyEnv] = await Promise.all([
+      regcred(['docker', 'pull-secret', '--endpoint', apiUrl, '--project', '']),
+      regcred(['docker', 'pull-secret', '--endpoint', apiUrl], { env: { REGCRED_PROJECT: '' } }),
+    ]);
+    expect(emptyFlag).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('--project is empty') });
+    expect(emptyEnv).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('REGCRED_PROJECT is set but empty') });
+  });
+});
+
 describe('SigV4 from the command line', () => {
   // The local stack verifies SigV4 with its own credentials (local/sigv4-verifier.ts).
   const localAws = { AWS_ACCESS_KEY_ID: 'regcredlocal', AWS_SECRET_ACCESS_KEY: 'regcredlocal', AWS_EC2_METADATA_DISABLED: 'true' };
-  const sigv4 = (project: string, region = 'us-east-1') => ['--project', project, '--endpoint', apiUrl, '--sigv4', '--region', region];
+  // Signed requests go to the stack itself: the signature covers Host, which the checking proxy rewrites.
+  const signedUrl = inject('localStack').apiUrl;
+  const sigv4 = (project: string, region = 'us-east-1') => ['--project', project, '--endpoint', signedUrl, '--sigv4', '--region', region];
 
   it('signs with --sigv4 --region: the local stack verifies the signature, body included, and accepts it', async () => {
     const project = uniqueProject('cli');
@@ -332,7 +346,7 @@ describe('SigV4 from the command line', () => {
     expect(listed).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(listed.stdout).map((c: { id: string }) => c.id)).toEqual([id]);
 
-    const noRegion = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', apiUrl, '--sigv4'], { env: localAws });
+    const noRegion = await regcred(['docker', 'list-credentials', '--project', project, '--endpoint', signedUrl, '--sigv4'], { env: localAws });
     expect(noRegion.code).toBe(2);
     expect(noRegion.stderr).toContain('--region');
   });
@@ -367,7 +381,7 @@ describe('SigV4 from the command line', () => {
 
   it('the npm start stack refuses a request whose body or signed header changed after the CLI’s signer signed it', async () => {
     const project = uniqueProject('cli');
-    const url = new URL(`${apiUrl}${expandPath(routes.addCredential.path, { project })}`);
+    const url = new URL(`${signedUrl}${expandPath(routes.addCredential.path, { project })}`);
     /** Signs `body`, then sends `tampered.body` (default: the signed one) with `tampered.headers` laid over the signed headers. */
     const send = async (body: string, tampered: { body?: string; headers?: Record<string, string> } = {}) => {
       const request = { method: 'POST', url, headers: { 'content-type': 'application/json' }, body };
@@ -388,7 +402,7 @@ describe('SigV4 from the command line', () => {
 
   it('exits 1 without a stack trace when there are no AWS credentials to sign with', async () => {
     const nowhere = join(configHome, 'missing');
-    const result = await regcred(['docker', 'list-credentials', '--project', 'demo', '--endpoint', apiUrl, '--sigv4', '--region', 'eu-west-1'], {
+    const result = await regcred(['docker', 'list-credentials', '--project', 'demo', '--endpoint', signedUrl, '--sigv4', '--region', 'eu-west-1'], {
       env: { AWS_CONFIG_FILE: nowhere, AWS_SHARED_CREDENTIALS_FILE: nowhere, AWS_EC2_METADATA_DISABLED: 'true', HOME: configHome },
     });
     expect(result).toMatchObject({ code: 1, stdout: '' });

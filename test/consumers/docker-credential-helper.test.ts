@@ -87,6 +87,17 @@ describe('get', () => {
     expect(await helper(['get'], 'ghcr.io')).toEqual({ code: 1, stdout: notFound, stderr: '' });
   });
 
+  it('with no endpoint configured, uses the running npm start whose lock file is in REGCRED_HOME, else fails naming it (exit 2)', async () => {
+    const { home } = inject('localStack');
+    const found = await helper(['get'], 'docker.io', { REGCRED_ENDPOINT: undefined, REGCRED_HOME: home });
+    expect(found.code).toBe(0);
+    expect(JSON.parse(found.stdout)).toMatchObject({ Secret: hubPassword });
+    const empty = mkdtempSync(join(tmpdir(), 'regcred-helper-home-'));
+    const none = await helper(['get'], 'docker.io', { REGCRED_ENDPOINT: undefined, REGCRED_HOME: empty });
+    rmSync(empty, { recursive: true, force: true });
+    expect(none).toEqual({ code: 2, stdout: expect.stringMatching(/^regcred: No endpoint configured: .+\n$/), stderr: '' });
+  });
+
   it('refuses an empty server string with the protocol’s own message', async () => {
     expect(await helper(['get'], ' \n')).toEqual({ code: 1, stdout: 'no credentials server URL\n', stderr: '' });
   });
@@ -95,9 +106,14 @@ describe('get', () => {
     const home = mkdtempSync(join(tmpdir(), 'regcred-helper-config-'));
     mkdirSync(join(home, 'regcred'));
     writeFileSync(join(home, 'regcred', 'config.json'), JSON.stringify({ project, endpoint: apiUrl }));
-    const result = await helper(['get'], 'docker.io', { XDG_CONFIG_HOME: home, REGCRED_PROJECT: '', REGCRED_ENDPOINT: '' });
-    rmSync(home, { recursive: true, force: true });
+    const result = await helper(['get'], 'docker.io', { XDG_CONFIG_HOME: home, REGCRED_PROJECT: undefined, REGCRED_ENDPOINT: undefined });
     expect(JSON.parse(result.stdout)).toEqual({ ServerURL: 'docker.io', Username: 'hubuser', Secret: hubPassword });
+    // An empty variable is a mistake (an unset shell variable), never a reason to use the file's value.
+    for (const name of ['REGCRED_PROJECT', 'REGCRED_ENDPOINT']) {
+      const empty = await helper(['get'], 'docker.io', { XDG_CONFIG_HOME: home, REGCRED_PROJECT: undefined, REGCRED_ENDPOINT: undefined, [name]: '' });
+      expect(empty, name).toEqual({ code: 2, stdout: `regcred: ${name} is set but empty; set it to a ${name === 'REGCRED_PROJECT' ? 'project' : 'endpoint'} or unset it.\n`, stderr: '' });
+    }
+    rmSync(home, { recursive: true, force: true });
   });
 });
 
@@ -139,10 +155,9 @@ describe('failures that are not not-found', () => {
     expect(result.stdout).toMatch(/server/i);
   });
 
-  it('no project configured', async () => {
-    const result = await helper(['get'], 'docker.io', { REGCRED_PROJECT: '' });
-    isOtherFailure(result);
-    expect(result.stdout).toMatch(/No project given/);
+  it('no project configured (a usage error: exit 2)', async () => {
+    const result = await helper(['get'], 'docker.io', { REGCRED_PROJECT: undefined });
+    expect(result).toEqual({ code: 2, stdout: expect.stringMatching(/^regcred: No project given.+\n$/), stderr: '' });
   });
 });
 
@@ -156,27 +171,51 @@ describe('list, store, erase, version', () => {
     });
   });
 
-  it('stores a new credential that get then returns, replaces its login in place on a second store (docker login again), erases it', async () => {
+  it('stores a new credential that get then returns; by default refuses to replace it (docker login again) or erase it (docker logout), naming its id and the regcred command', async () => {
     const server = `store-${crypto.randomUUID().slice(0, 8)}.example.com`;
     const password = secret('storer', 'store');
     const stored = await helper(['store'], JSON.stringify({ ServerURL: server, Username: 'storer', Secret: password }));
     expect(stored).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(JSON.parse((await helper(['get'], server)).stdout)).toEqual({ ServerURL: server, Username: 'storer', Secret: password });
-    const before = (await checkedFetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as { items: { id: string; registry: string }[] };
-    const id = before.items.find((item) => item.registry === server)?.id;
+    const listed = async () =>
+      ((await checkedFetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as {
+        items: { id: string; registry: string; server: string; version: number }[];
+      }).items.filter((item) => item.registry === server);
+    const id = (await listed())[0]?.id ?? 'missing';
 
-    const rotated = secret('other', 'store-again');
-    const again = await helper(['store'], JSON.stringify({ ServerURL: `https://${server}`, Username: 'other', Secret: rotated }));
-    expect(again).toEqual({ code: 0, stdout: '', stderr: '' });
+    const again = await helper(['store'], JSON.stringify({ ServerURL: `https://${server}`, Username: 'other', Secret: secret('other', 'store-again') }));
+    expect(again).toEqual({
+      code: 1,
+      stdout: `regcred: https://${server} already has credential ${id} in project ${project}; the helper does not replace it. Use \`regcred docker update-credentials ${id} --docker-password-stdin\`, or set REGCRED_HELPER_WRITES=replace.\n`,
+      stderr: '',
+    });
+    const erased = await helper(['erase'], `${server}\n`);
+    expect(erased).toEqual({
+      code: 1,
+      stdout: `regcred: ${server} has credential ${id} in project ${project}; the helper does not delete it. Use \`regcred docker delete-credentials ${id}\`, or set REGCRED_HELPER_WRITES=replace.\n`,
+      stderr: '',
+    });
+    expect(await listed()).toEqual([expect.objectContaining({ id, server, version: 1 })]);
+    expect(JSON.parse((await helper(['get'], server)).stdout)).toEqual({ ServerURL: server, Username: 'storer', Secret: password });
+  });
+
+  it('with REGCRED_HELPER_WRITES=replace (or helper-writes in the config file), replaces the login in place and erases it', async () => {
+    const server = `replace-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    const replace = { REGCRED_HELPER_WRITES: 'replace' };
+    expect(await helper(['store'], JSON.stringify({ ServerURL: server, Username: 'storer', Secret: secret('storer', 'replace') }))).toMatchObject({ code: 0 });
+    const rotated = secret('other', 'replace-again');
+    expect(await helper(['store'], JSON.stringify({ ServerURL: `https://${server}`, Username: 'other', Secret: rotated }), replace)).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(JSON.parse((await helper(['get'], server)).stdout)).toEqual({ ServerURL: server, Username: 'other', Secret: rotated });
-    const after = (await checkedFetch(`${apiUrl}/projects/${project}/docker-credentials?limit=100`).then((r) => r.json())) as {
-      items: { id: string; registry: string; server: string; version: number }[];
-    };
-    expect(after.items.filter((item) => item.registry === server)).toEqual([expect.objectContaining({ id, server, version: 2 })]);
 
-    expect(await helper(['erase'], `${server}\n`)).toEqual({ code: 0, stdout: '', stderr: '' });
+    const home = mkdtempSync(join(tmpdir(), 'regcred-helper-writes-'));
+    mkdirSync(join(home, 'regcred'));
+    writeFileSync(join(home, 'regcred', 'config.json'), JSON.stringify({ 'helper-writes': 'replace' }));
+    const erased = await helper(['erase'], `${server}\n`, { XDG_CONFIG_HOME: home });
+    rmSync(home, { recursive: true, force: true });
+    expect(erased).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await helper(['get'], server)).toEqual({ code: 1, stdout: notFound, stderr: '' });
-    expect(await helper(['erase'], server)).toEqual({ code: 1, stdout: notFound, stderr: '' });
+    expect(await helper(['erase'], server, replace)).toEqual({ code: 1, stdout: notFound, stderr: '' });
+    expect(await helper(['erase'], server, { REGCRED_HELPER_WRITES: 'yes' })).toMatchObject({ code: 2, stdout: expect.stringContaining('helper-writes "yes" is not one of add, replace') });
   });
 
   it.each([

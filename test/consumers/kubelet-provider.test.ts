@@ -137,6 +137,12 @@ describe('refusals and failures: stderr, non-zero exit, nothing on stdout', () =
     refused(await provider([], 'image: nginx'), 2, /not a JSON CredentialProviderRequest/);
   });
 
+  it('an empty --project, --endpoint or REGCRED_PROJECT (an unset shell variable), never the configured one', async () => {
+    refused(await provider(['--project', ''], request('docker.io/library/nginx')), 2, /--project is empty/);
+    refused(await provider(['--endpoint='], request('docker.io/library/nginx')), 2, /--endpoint is empty/);
+    refused(await provider([], request('docker.io/library/nginx'), { REGCRED_PROJECT: '' }), 2, /REGCRED_PROJECT is set but empty/);
+  });
+
   it('a bad --cache-duration or an unknown flag', async () => {
     refused(await provider(['--cache-duration', '5 minutes'], request('docker.io/library/nginx')), 2, /not a duration/);
     refused(await provider(['--cache'], request('docker.io/library/nginx')), 2, /Unknown option '--cache'/);

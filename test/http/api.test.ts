@@ -72,11 +72,11 @@ describe('the HTTP API', () => {
   const good = { server: 'reg.example.com', password };
   it.each([
     ['invalid project', 'POST', '/projects/Bad_Project/docker-credentials', JSON.stringify(good), undefined, 400, 'project'],
-    ['project path traversal', 'GET', '/projects/..%2F..%2Fetc/docker-credentials', undefined, undefined, 400, 'project'],
+    ['project path traversal (an encoded slash)', 'GET', '/projects/..%2F..%2Fetc/docker-credentials', undefined, undefined, 400, 'path'],
     ['id not a UUID', 'DELETE', `${credentials(project)}/not-a-uuid`, undefined, undefined, 400, 'id'],
     ['percent-encoded project', 'GET', '/projects/http-bad-inpu%74/docker-credentials', undefined, undefined, 400, 'project'],
     ['percent-encoded id', 'DELETE', `${credentials(project)}/%30193c2a4-5b6e-7c8d-9e0f-112233445566`, undefined, undefined, 400, 'id'],
-    ['id path traversal', 'DELETE', `${credentials(project)}/..%2F..`, undefined, undefined, 400, 'id'],
+    ['id path traversal (an encoded slash)', 'DELETE', `${credentials(project)}/..%2F..`, undefined, undefined, 400, 'path'],
     ['limit 0', 'GET', `${credentials(project)}?limit=0`, undefined, undefined, 400, 'limit'],
     ['limit 101', 'GET', `${credentials(project)}?limit=101`, undefined, undefined, 400, 'limit'],
     ['limit not a number', 'GET', `${credentials(project)}?limit=ten`, undefined, undefined, 400, 'limit'],

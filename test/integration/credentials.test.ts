@@ -172,6 +172,25 @@ describe('project isolation', () => {
     expect(staged.status).toBe(200);
   });
 
+  it('refuses a raw path with dot or empty segments, an encoded dot or slash, or more than one prefix segment, naming the path', async () => {
+    const victim = uniqueProject('victim');
+    const onVictim = (rawPath: string) => invoke(h.list, routes.listCredentials, { pathParameters: { project: victim }, rawPath });
+    for (const rawPath of [
+      `/projects/a/x/../../projects/${victim}/docker-credentials`,
+      `/projects/a/docker-credentials/../../projects/${victim}/docker-credentials`,
+      `/prod//projects/${victim}/docker-credentials`,
+      `/projects/a/%2e%2e/projects/${victim}/docker-credentials`,
+      `/projects/a%2f..%2fprojects/${victim}/docker-credentials`,
+    ]) {
+      const reply = await onVictim(rawPath);
+      expect(reply.status, rawPath).toBe(400);
+      expect(reply.json.issues, rawPath).toEqual([{ path: 'path', message: expect.any(String) }]);
+    }
+    const deep = await onVictim(`/projects/a/docker-credentials/x/projects/${victim}/docker-credentials`);
+    expect(deep.status).toBe(400);
+    expect(deep.json.issues).toEqual([{ path: 'project', message: expect.stringContaining('percent-encoded') }]);
+  });
+
   it('treats nextToken as a cursor inside the request\'s project: a forged one never reaches another project', async () => {
     const [a, b] = [uniqueProject('a'), uniqueProject('b')];
     const ids = (project: string, reply: { json: { items: { id: string }[] } }) => reply.json.items.map((item) => item.id);

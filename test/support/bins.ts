@@ -35,22 +35,26 @@ export interface RecordedRun extends Run {
   readonly args: readonly string[];
 }
 
-/** Environment for a bin: the parent's minus REGCRED_* and AWS_*, plus `env`. */
-export function cleanEnv(env: Record<string, string>): Record<string, string> {
+/** Environment for a bin: the parent's minus REGCRED_* and AWS_*, plus `env` (a variable `undefined` there is left unset). */
+export function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
   const clean: Record<string, string> = { AWS_EC2_METADATA_DISABLED: 'true' };
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !/^(REGCRED_|AWS_)/.test(name)) clean[name] = value;
   }
-  return { ...clean, ...env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete clean[name];
+    else clean[name] = value;
+  }
+  return clean;
 }
 
-export function runBin(file: string, args: readonly string[], options: { stdin?: string; env: Record<string, string> }): Promise<BinRun> {
+export function runBin(file: string, args: readonly string[], options: { stdin?: string; env: Record<string, string | undefined> }): Promise<BinRun> {
   return runProgram(systemNode, [file, ...args], { env: cleanEnv(options.env), ...(options.stdin !== undefined && { stdin: options.stdin }) });
 }
 
 /** Runs one bin of `bins()` with this file's default environment under `env`; every run is kept in `runs`. */
 export function binRunner(bins: () => BuiltBins, name: BinName, defaults: () => Record<string, string>, runs: RecordedRun[]) {
-  return async (args: string[], stdin?: string, env: Record<string, string> = {}): Promise<BinRun> => {
+  return async (args: string[], stdin?: string, env: Record<string, string | undefined> = {}): Promise<BinRun> => {
     const result = await runBin(bins().paths[name], args, { ...(stdin !== undefined && { stdin }), env: { ...defaults(), ...env } });
     runs.push({ ...result, args });
     return result;

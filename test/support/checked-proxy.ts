@@ -19,7 +19,9 @@ export async function checkedApiUrl(target: string): Promise<string> {
   const problems: string[] = [];
   const server = createServer(async (req, res) => {
     const body = await readAll(req);
-    const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, async (answer) => {
+    // The target's own Host, as a reverse proxy sends it: npm start refuses any other (local/origin-guard.ts).
+    const headers = { ...req.headers, host: new URL(target).host };
+    const upstream = request(new URL(req.url ?? '/', target), { method: req.method, headers }, async (answer) => {
       const text = await readAll(answer);
       const status = answer.statusCode ?? 0;
       const problem = responseProblem({ method: req.method ?? 'GET', path: req.url ?? '/', status, contentType: answer.headers['content-type'], text: text.toString('utf8') });
