@@ -7,14 +7,17 @@ import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 
-const { region } = inject('localStack');
-// curl signs for the checking proxy's host, which it forwards as sent; every answer is checked against OpenAPI.
-const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
+const { region, apiUrl } = inject('localStack');
+// curl signs for npm start's own host (the signature covers Host, which npm start checks) but connects
+// to the checking proxy (--connect-to), which forwards that Host; every answer is checked against OpenAPI.
+const stackAddress = new URL(apiUrl);
+const proxyAddress = new URL(await checkedApiUrl(apiUrl));
+const connectTo = `${stackAddress.hostname}:${stackAddress.port}:${proxyAddress.hostname}:${proxyAddress.port}`;
 const run = promisify(execFile);
 
 /** curl signing for execute-api in `signingRegion` as `user` (access key:secret); returns the status and body. */
 async function curl(user: string, args: string[], signingRegion = region): Promise<{ status: number; body: unknown }> {
-  const { stdout } = await run('curl', ['-s', '-w', '\n%{http_code}', '--aws-sigv4', `aws:amz:${signingRegion}:execute-api`, '--user', user, ...args]);
+  const { stdout } = await run('curl', ['-s', '--connect-to', connectTo, '-w', '\n%{http_code}', '--aws-sigv4', `aws:amz:${signingRegion}:execute-api`, '--user', user, ...args]);
   const lines = stdout.split('\n');
   return { status: Number(lines.pop()), body: JSON.parse(lines.join('\n')) };
 }
