@@ -7,6 +7,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['test/support/secret-audit.ts'],
+    // Vitest's default is one worker fewer than the cores: one file at a time on 2 cores, while most
+    // stack tests wait on npm start, Java, a registry or a browser. Three overlap that waiting.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 300_000,
     teardownTimeout: 30_000,

@@ -4,14 +4,39 @@
 // key is unknown, the scope is wrong, the clock is more than 5 minutes off or the signature does
 // not match. Unsigned requests pass (a local convenience) as the caller `local`. The signature is
 // recomputed with the AWS SDK's own signer over the headers the client says it signed.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { localCaller, type IamCaller } from './lambda-event.ts';
 
 const apiService = 'execute-api';
+
+function bytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** SHA-256 and HMAC-SHA256 from node:crypto for the SDK's signer (the pure-JS one costs every gated call more CPU). */
+class Sha256 {
+  private readonly secret: string | Uint8Array | undefined;
+  private hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.secret = secret === undefined || typeof secret === 'string' ? secret : bytes(secret);
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(typeof data === 'string' ? data : bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
 const algorithm = 'AWS4-HMAC-SHA256';
 const maxSkewMs = 5 * 60_000;
 

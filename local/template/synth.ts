@@ -3,14 +3,17 @@
 // cloud assembly instead of running esbuild again.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../paths.ts';
 
 export const stackName = 'Regcred';
 const cacheRoot = join(repoRoot, '.cache', 'synth');
 /** What synthesis reads: the app, the functions it bundles, its settings and the locked dependencies. */
-const inputs = ['infra', 'functions', 'cdk.json', 'package-lock.json', 'tsconfig.json', 'regcred.grants.json'];
+const inputs = ['infra', 'functions', 'cdk.json', 'package-lock.json', 'tsconfig.json', 'regcred.grants.json', 'local/template/synth.ts'];
 const keepAssemblies = 5;
 
 export interface Assembly {
@@ -89,26 +92,59 @@ async function cached(hash: string, log: ((line: string) => void) | undefined, s
 }
 
 /** The app itself, as `cdk synth` runs it (cdk.json's context and this context), skipping esbuild. */
-function runAppWithoutBundling(outdir: string, context: Record<string, string>): Promise<void> {
+async function runAppWithoutBundling(outdir: string, context: Record<string, string>): Promise<void> {
   const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { app: string; context?: Record<string, unknown> };
   const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, ...context, 'aws:cdk:bundling-stacks': [] }) };
-  return run(process.execPath, [join(repoRoot, 'infra', 'app.ts')], env, 'the CDK app');
+  await run(process.execPath, [join(repoRoot, 'infra', 'app.ts')], env, 'the CDK app');
 }
 
-function runCdkSynth(outdir: string): Promise<void> {
+/** What the synthesis tried to reach (nothing, or it fails) and what it printed: `synth.json` beside the template. */
+export interface SynthRecord {
+  readonly requested: readonly string[];
+  readonly output: string;
+}
+export const synthRecordFile = 'synth.json';
+
+/**
+ * `npm run synth`'s command (`cdk synth --quiet`, cdk.json's settings), into the cache, behind a
+ * proxy that refuses and records every request and with a fresh CDK_HOME (no cached notice or
+ * connectivity check can hide one): nothing here may reach AWS or anywhere else. What it tried and
+ * what it printed are kept with the assembly (test/infra/cdk-cli.test.ts reads them).
+ */
+async function runCdkSynth(outdir: string): Promise<void> {
   const cdk = join(repoRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk');
-  return run(process.execPath, [cdk, 'synth', '--quiet', '--no-notices', '--output', outdir], { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' }, 'cdk synth');
+  const requested: string[] = [];
+  const proxy = createServer((req, res) => {
+    requested.push(req.headers.host ?? String(req.url));
+    res.writeHead(502).end();
+  });
+  proxy.on('connect', (req, socket) => {
+    requested.push(String(req.url));
+    socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+  });
+  await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const home = mkdtempSync(join(tmpdir(), 'regcred-cdk-home-'));
+  const env = { ...process.env, HTTPS_PROXY: url, HTTP_PROXY: url, https_proxy: url, http_proxy: url, NO_PROXY: '', no_proxy: '', CDK_HOME: home };
+  try {
+    const output = await run(process.execPath, [cdk, 'synth', '--quiet', '--output', outdir], env, 'cdk synth');
+    if (requested.length > 0) throw new Error(`cdk synth tried to reach ${requested.join(', ')}: nothing here may leave this machine`);
+    writeFileSync(join(outdir, synthRecordFile), JSON.stringify({ requested, output } satisfies SynthRecord));
+  } finally {
+    proxy.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<void> {
-  return new Promise((done, fail) => {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<string> {
+  return new Promise<string>((done, fail) => {
     const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env });
     const output: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
     child.once('error', fail);
     child.once('exit', (code) => {
-      if (code === 0) done();
+      if (code === 0) done(Buffer.concat(output).toString('utf8'));
       else fail(new Error(`${what} failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').slice(-4000)}`));
     });
   });
