@@ -195,7 +195,10 @@ export function kmsService(store: LocalKeyStore, keyPolicyOf: (keyArn: string) =
         context['kms:EncryptionAlgorithm'] = 'SYMMETRIC_DEFAULT';
       }
       if (alias) context['kms:RequestAlias'] = alias;
-      return [{ action: `kms:${operation}`, resource: arn, context, resourcePolicy: keyPolicyOf(arn) }];
+      const keyPolicy = keyPolicyOf(arn);
+      // KMS itself refuses every use of a key whose policy does not allow it; a key the template does not define has none.
+      if (!keyPolicy) throw new KmsError('AccessDeniedException', `The key ${arn} is not a key of the template: no key policy allows its use`);
+      return [{ action: `kms:${operation}`, resource: arn, context, resourcePolicy: keyPolicy }];
     },
     run: (operation, input) => operations.get(operation)!(store, input),
   };

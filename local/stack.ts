@@ -144,8 +144,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   chmodSync(home, 0o700); // mkdir's mode applies only when it creates the directory
   takeLock(home);
   const cleanup: Array<() => Promise<void> | void> = [() => rmSync(lockFile(home), { force: true })];
+  // Every step runs, whatever an earlier one threw: Java and the lock file never outlive a failed one.
   const stop = async () => {
-    for (const step of cleanup.reverse().splice(0)) await step();
+    for (const step of cleanup.reverse().splice(0)) await Promise.resolve().then(step).catch((error: Error) => log(`regcred local: stopping: ${error.message}`));
   };
   try {
     // Synthesis first: the template decides what runs. Cached by its inputs, so usually instant.

@@ -3,7 +3,8 @@
 // AWS credentials from a Cognito identity pool whose authenticated role is granted projects with the
 // same grantProjectAccess as any other principal. The browser signs API calls with SigV4; the API
 // answers CORS preflights for the console's origin itself (no OPTIONS route, so no IAM check).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -27,16 +28,32 @@ export interface ConsoleHostingProps {
   readonly grants: readonly ConsoleGrant[];
 }
 
-const siteDir = join(dirname(fileURLToPath(import.meta.url)), '../../dist/console-site');
+const siteRoot = join(dirname(fileURLToPath(import.meta.url)), '../../.cache/console-site');
 
-/** Writes the built console to dist/console-site for the BucketDeployment (a clean checkout builds it here). */
-function writeSite(): string {
-  rmSync(siteDir, { recursive: true, force: true });
-  for (const [path, contents] of buildConsole()) {
-    mkdirSync(dirname(join(siteDir, path)), { recursive: true });
-    writeFileSync(join(siteDir, path), contents);
+/**
+ * Writes the built console for the BucketDeployment (a clean checkout builds it here) into a
+ * directory named by its content, written whole and then renamed: syntheses running at once (the
+ * tests, npm start) never see another one's half-written or removed site.
+ */
+export function writeSite(): string {
+  const files = [...buildConsole()];
+  const digest = createHash('sha256');
+  for (const [path, contents] of files) digest.update(`${path}\0`).update(contents).update('\0');
+  const dir = join(siteRoot, digest.digest('hex').slice(0, 16));
+  if (existsSync(dir)) return dir;
+  const building = `${dir}.${process.pid}.tmp`;
+  rmSync(building, { recursive: true, force: true });
+  for (const [path, contents] of files) {
+    mkdirSync(dirname(join(building, path)), { recursive: true });
+    writeFileSync(join(building, path), contents);
   }
-  return siteDir;
+  try {
+    renameSync(building, dir);
+  } catch (error) {
+    rmSync(building, { recursive: true, force: true });
+    if (!existsSync(dir)) throw error;
+  }
+  return dir;
 }
 
 /** Headers the API accepts from the console: SigV4's, JSON's and If-Match; and those it may read. */

@@ -88,8 +88,12 @@ export function keyUsersIn(scope: IConstruct): KeyUser[] {
     const statements = role.node
       .findAll()
       .filter((c): c is Policy => c instanceof Policy)
-      .flatMap((policy) => (policy.document.toJSON()?.Statement ?? []) as { Action: string | string[] }[])
-      .filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:')))
+      .flatMap((policy) => (policy.document.toJSON()?.Statement ?? []) as { Action?: string | string[]; NotAction?: unknown }[])
+      .filter((s) => {
+        // A use of the key granted by NotAction or a bare * would escape this list: refuse it outright.
+        if (s.NotAction !== undefined || [s.Action ?? []].flat().includes('*')) throw new Error(`role ${role.node.path} has a statement with NotAction or Action *: name the actions`);
+        return [s.Action ?? []].flat().some((a) => a.startsWith('kms:'));
+      })
       .map((s) => PolicyStatement.fromJson(s));
     if (statements.length > 0) users.push({ role, statements });
   }

@@ -34,11 +34,13 @@ export function dynamoDbPermissions(target: string, input: Input, options: Pick<
     context: { ...leading(body['TableName'], keys), ...(body['ReturnValues'] && { 'dynamodb:ReturnValues': String(body['ReturnValues']) }), ...(body['Select'] && { 'dynamodb:Select': String(body['Select']) }) },
   });
   if (prefix === 'DynamoDBStreams_20120810') {
-    const stream = input['StreamArn'] ?? (input['ShardIterator'] && streamOfIterator(String(input['ShardIterator'])));
     if (operation === 'ListStreams') return [{ action: 'dynamodb:ListStreams', resource: '*' }];
-    return [{ action: `dynamodb:${operation}`, resource: stream ? String(stream) : 'unknown-stream' }];
+    // GetRecords is authorised on the stream its iterator was handed out for, never on a claimed StreamArn.
+    if (operation === 'GetRecords') return [{ action: 'dynamodb:GetRecords', resource: streamOfIterator(String(input['ShardIterator'])) ?? 'unknown-stream' }];
+    if (operation === 'DescribeStream' || operation === 'GetShardIterator') return [{ action: `dynamodb:${operation}`, resource: String(input['StreamArn'] ?? 'unknown-stream') }];
+    throw new UnsupportedRequest(`${target} is not a DynamoDB Streams operation`);
   }
-  if (prefix !== 'DynamoDB_20120810') return [{ action: `dynamodb:${operation || 'Unknown'}`, resource: '*' }];
+  if (prefix !== 'DynamoDB_20120810') throw new UnsupportedRequest(`${target} is not a DynamoDB operation`);
   switch (operation) {
     case 'GetItem':
     case 'DeleteItem':
@@ -49,24 +51,42 @@ export function dynamoDbPermissions(target: string, input: Input, options: Pick<
     case 'Query':
       return [onTable(operation, input, queryKeys(input, options.hashKeyOf(String(input['TableName']))))];
     case 'BatchGetItem':
-      return Object.entries((input['RequestItems'] ?? {}) as Record<string, Input>).map(([TableName, body]) => onTable('BatchGetItem', { TableName }, body['Keys'] ?? []));
+      return Object.entries(nonEmptyMap(input['RequestItems'])).map(([TableName, body]) => onTable('BatchGetItem', { TableName }, arrayOf(body['Keys'])));
     case 'BatchWriteItem':
-      return Object.entries((input['RequestItems'] ?? {}) as Record<string, Input[]>).map(([TableName, writes]) =>
-        onTable('BatchWriteItem', { TableName }, writes.map((w) => w['PutRequest']?.['Item'] ?? w['DeleteRequest']?.['Key'])),
+      return Object.entries(nonEmptyMap(input['RequestItems'])).map(([TableName, writes]) =>
+        onTable('BatchWriteItem', { TableName }, arrayOf(writes).map((w) => w['PutRequest']?.['Item'] ?? w['DeleteRequest']?.['Key'])),
       );
     case 'TransactWriteItems':
-      return ((input['TransactItems'] ?? []) as Input[]).map((item) => {
-        const [kind = '', body = {}] = Object.entries(item)[0] ?? [];
-        const action = { Put: 'PutItem', Delete: 'DeleteItem', Update: 'UpdateItem', ConditionCheck: 'ConditionCheckItem' }[kind] ?? `Unknown${kind}`;
+      return nonEmptyArray(input['TransactItems']).map((item) => {
+        const members = Object.entries(item ?? {});
+        if (members.length !== 1) throw new UnsupportedRequest('each TransactItems element must hold exactly one operation');
+        const [kind, body] = members[0] as [string, Input];
+        const action = { Put: 'PutItem', Delete: 'DeleteItem', Update: 'UpdateItem', ConditionCheck: 'ConditionCheckItem' }[kind];
+        if (!action) throw new UnsupportedRequest(`TransactItems element ${kind} is not an operation`);
         return onTable(action, body, [body['Item'] ?? body['Key']]);
       });
     case 'TransactGetItems':
-      return ((input['TransactItems'] ?? []) as Input[]).map((item) => onTable('GetItem', item['Get'] ?? {}, [item['Get']?.['Key']]));
+      return nonEmptyArray(input['TransactItems']).map((item) => onTable('GetItem', item?.['Get'] ?? {}, [item?.['Get']?.['Key']]));
     case 'ListTables':
       return [{ action: 'dynamodb:ListTables', resource: '*' }];
     default:
       return [onTable(operation, input)];
   }
+}
+
+/** A request the gate cannot map to the IAM actions it needs: refused, never forwarded unchecked. */
+export class UnsupportedRequest extends Error {}
+
+function nonEmptyMap(value: unknown): Record<string, any> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length === 0) throw new UnsupportedRequest('RequestItems must name at least one table');
+  return value as Record<string, any>;
+}
+function nonEmptyArray(value: unknown): any[] {
+  if (!Array.isArray(value) || value.length === 0) throw new UnsupportedRequest('TransactItems must hold at least one item');
+  return value;
+}
+function arrayOf(value: unknown): any[] {
+  return Array.isArray(value) ? value : [];
 }
 
 /** The partition key values a Query's key condition names (`pk = :v`, with or without #names). */
@@ -94,7 +114,8 @@ export async function startDynamoDbGate(options: DynamoDbGateOptions): Promise<{
   const iteratorStreams = new Map<string, string>();
   const remember = (iterator: unknown, stream: string) => {
     if (typeof iterator !== 'string') return;
-    if (iteratorStreams.size > 10_000) iteratorStreams.clear();
+    // Oldest first: a live iterator is always among the newest.
+    if (iteratorStreams.size >= 10_000) iteratorStreams.delete(iteratorStreams.keys().next().value!);
     iteratorStreams.set(iterator, stream);
   };
   const server = createServer((req, res) => void handle(req, res).catch(() => fail(res, 500, 'InternalServerError', 'The local DynamoDB gate failed')));
@@ -110,14 +131,23 @@ export async function startDynamoDbGate(options: DynamoDbGateOptions): Promise<{
     const target = String(req.headers['x-amz-target'] ?? '');
     const who = await options.gate.authenticate('dynamodb', { method: req.method ?? 'POST', target: req.url ?? '/', headers: req.headers, body });
     if (!who.ok) return fail(res, who.status, who.errorType, who.message);
-    let input: Input = {};
+    let input: Input;
     try {
       input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Input) : {};
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new Error('not an object');
     } catch {
-      // DynamoDB Local answers malformed JSON itself; authorise what the target names.
+      // What cannot be read cannot be authorised: never forwarded.
+      return fail(res, 400, 'SerializationException', 'The request body is not a JSON object');
     }
-    const stream = target.startsWith('DynamoDBStreams_20120810.') ? String(input['StreamArn'] ?? iteratorStreams.get(String(input['ShardIterator'])) ?? '') : undefined;
-    const allowed = await options.gate.authorize(who.principal, dynamoDbPermissions(target, input, options, (i) => iteratorStreams.get(i)));
+    let needed: NeededPermission[];
+    try {
+      needed = dynamoDbPermissions(target, input, options, (i) => iteratorStreams.get(i));
+    } catch (error) {
+      if (!(error instanceof UnsupportedRequest)) throw error;
+      return fail(res, 400, 'ValidationException', error.message);
+    }
+    const stream = target === 'DynamoDBStreams_20120810.GetRecords' ? iteratorStreams.get(String(input['ShardIterator'])) : target === 'DynamoDBStreams_20120810.GetShardIterator' ? String(input['StreamArn']) : undefined;
+    const allowed = await options.gate.authorize(who.principal, needed);
     if (!allowed.ok) return fail(res, allowed.status, allowed.errorType, allowed.message);
     const forwarded = await forward(req, body);
     if (stream && forwarded.status === 200) {

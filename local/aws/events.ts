@@ -77,8 +77,10 @@ export class LocalEventBus implements LocalService {
       delivered.push({ bus: this.busArn(entry['EventBusName']), event });
     }
     // One writer at a time keeps the lines whole and in order.
-    this.pending = this.pending.then(() => appendFile(this.options.file, delivered.map((d) => `${JSON.stringify(d['event'])}\n`).join(''), { mode: 0o600 }));
-    await this.pending;
+    const written = this.pending.then(() => appendFile(this.options.file, delivered.map((d) => `${JSON.stringify(d['event'])}\n`).join(''), { mode: 0o600 }));
+    // A failed write fails this call only, not every later one.
+    this.pending = written.catch(() => undefined);
+    await written;
     if (this.options.deliverToTargets) for (const { bus, event } of delivered) await this.route(bus, event);
     return { FailedEntryCount: results.filter((r) => r['ErrorCode']).length, Entries: results };
   }

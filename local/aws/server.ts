@@ -52,7 +52,12 @@ export async function startAwsEndpoint(options: {
   lambda?: LocalInvoke;
 }): Promise<{ server: Server; url: string }> {
   const byPrefix = new Map(options.services.map((s) => [s.targetPrefix, s]));
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ __type: 'InternalFailure', message: 'Internal error' }));
+    });
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const foreign = foreignRequest(req);
@@ -61,7 +66,7 @@ export async function startAwsEndpoint(options: {
       return void res.end(JSON.stringify({ __type: 'AccessDeniedException', ...foreignRequestBody(foreign) }));
     }
     const invoke = invokePath.exec((req.url ?? '').split('?')[0] ?? '');
-    if (invoke && options.lambda && req.method === 'POST') return invokeFunction(decodeURIComponent(invoke[1]!), req, res, options.lambda);
+    if (invoke && options.lambda && req.method === 'POST') return invokeFunction(invoke[1]!, req, res, options.lambda);
     const target = String(req.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const service = byPrefix.get(target.slice(0, dot));
@@ -93,12 +98,14 @@ export async function startAwsEndpoint(options: {
     }
   }
 
-  async function invokeFunction(name: string, req: IncomingMessage, res: ServerResponse, lambda: LocalInvoke): Promise<void> {
+  async function invokeFunction(encodedName: string, req: IncomingMessage, res: ServerResponse, lambda: LocalInvoke): Promise<void> {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      const text = JSON.stringify(body) ?? 'null';
       res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...headers });
-      res.end(JSON.stringify(body));
+      res.end(text);
     };
     try {
+      const name = decodeURIComponent(encodedName);
       const body = await readCapped(req, 6 * 1024 * 1024);
       const who = await options.gate.authenticate('lambda', { method: 'POST', target: req.url ?? '/', headers: req.headers, body });
       if (!who.ok) return send(403, { Type: 'User', message: who.message }, { 'x-amzn-errortype': who.errorType });

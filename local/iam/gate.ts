@@ -57,6 +57,8 @@ export function createGate(options: GateOptions): Gate {
 
     async authorize(principal, needed) {
       if (principal.kind === 'administrator') return { ok: true, principal };
+      // A call mapped to no permission is a mapping gap, never a free pass.
+      if (needed.length === 0) return { ok: false, status: 400, errorType: 'AccessDeniedException', message: 'The local IAM gate could not tell which permissions this request needs' };
       for (const permission of needed) {
         const now = new Date();
         const context: Record<string, string | string[]> = {

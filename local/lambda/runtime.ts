@@ -49,18 +49,27 @@ export function startFunction(fn: LocalFunction, runtime: RuntimeEnvironment): L
     AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
     AWS_LAMBDA_MAX_CONCURRENCY: String(concurrencyPerFunction),
   };
-  let worker: Promise<Worker> | undefined;
+  // One environment at a time: its worker and the invocations it holds. A timeout or crash ends that
+  // environment only; the next invocation boots a fresh one.
+  interface Environment {
+    readonly worker: Promise<Worker>;
+    readonly pending: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>;
+  }
+  let current: Environment | undefined;
+  let stopped = false;
   let nextId = 0;
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let running = 0;
   const waiting: Array<() => void> = [];
 
-  const failAll = (error: Error) => {
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
+  const retire = (environment: Environment, error: Error) => {
+    if (current === environment) current = undefined;
+    for (const { reject } of environment.pending.values()) reject(error);
+    environment.pending.clear();
   };
-  const boot = (): Promise<Worker> =>
-    new Promise((ready, failed) => {
+  const boot = (): Environment => {
+    const pending: Environment['pending'] = new Map();
+    let environment: Environment;
+    const worker = new Promise<Worker>((ready, failed) => {
       const started = new Worker(new URL('./worker.ts', import.meta.url), {
         workerData: { entryFile: fn.entryFile, handlerExport: fn.handlerExport, sourceMaps: /--enable-source-maps/.test(env['NODE_OPTIONS'] ?? '') },
         env,
@@ -78,19 +87,20 @@ export function startFunction(fn: LocalFunction, runtime: RuntimeEnvironment): L
       });
       started.once('error', (error) => {
         failed(error);
-        failAll(new FunctionError('Runtime.ExitError', `${fn.name} crashed: ${error.message}`));
-        worker = undefined;
+        retire(environment, new FunctionError('Runtime.ExitError', `${fn.name} crashed: ${error.message}`));
       });
-      started.once('exit', () => {
-        failAll(new FunctionError('Runtime.ExitError', `${fn.name} exited`));
-        worker = undefined;
-      });
+      started.once('exit', () => retire(environment, new FunctionError('Runtime.ExitError', `${fn.name} exited`)));
     });
+    environment = { worker, pending };
+    return environment;
+  };
 
   const run = async (event: unknown, requestId: string): Promise<unknown> => {
-    worker ??= boot();
-    const current = await worker.catch((error: Error) => {
-      worker = undefined;
+    if (stopped) throw new FunctionError('Runtime.ExitError', `${fn.name} is stopped`);
+    current ??= boot();
+    const environment = current;
+    const worker = await environment.worker.catch((error: Error) => {
+      if (current === environment) current = undefined;
       // What Lambda reports when the bundle fails while loading (a missing variable, a bad import).
       throw new FunctionError('Runtime.ImportModuleError', `${fn.name} failed to start: ${error.message}`);
     });
@@ -112,26 +122,27 @@ export function startFunction(fn: LocalFunction, runtime: RuntimeEnvironment): L
     };
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        // Lambda ends a timed-out environment; so does this: the next invocation boots a fresh one.
-        pending.delete(id);
+        // Lambda ends a timed-out environment; so does this (with whatever else it was running).
+        environment.pending.delete(id);
         reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`));
-        if (worker) void current.terminate();
-        worker = undefined;
+        retire(environment, new FunctionError('Sandbox.Timedout', `${fn.name}: its environment ended when another invocation timed out`));
+        void worker.terminate();
       }, timeoutMs);
-      pending.set(id, {
+      environment.pending.set(id, {
         resolve: (value) => (clearTimeout(timer), resolve(value)),
         reject: (error) => (clearTimeout(timer), reject(error)),
       });
-      current.postMessage(message);
+      worker.postMessage(message);
     });
   };
 
   return {
     fn,
     async warm() {
-      worker ??= boot();
-      await worker.catch(() => {
-        worker = undefined;
+      current ??= boot();
+      const environment = current;
+      await environment.worker.catch(() => {
+        if (current === environment) current = undefined;
       });
     },
     async invoke(event, requestId = randomUUID()) {
@@ -146,9 +157,10 @@ export function startFunction(fn: LocalFunction, runtime: RuntimeEnvironment): L
       }
     },
     async stop() {
-      const current = worker;
-      worker = undefined;
-      if (current) await (await current).terminate();
+      stopped = true;
+      const environment = current;
+      current = undefined;
+      if (environment) await environment.worker.then((w) => w.terminate()).catch(() => undefined);
     },
   };
 }

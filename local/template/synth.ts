@@ -3,7 +3,7 @@
 // cloud assembly instead of running esbuild again.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ export const stackName = 'Regcred';
 const cacheRoot = join(repoRoot, '.cache', 'synth');
 /** What synthesis reads: the app, the functions it bundles, its settings and the locked dependencies. */
 const inputs = ['infra', 'functions', 'cdk.json', 'package-lock.json', 'tsconfig.json', 'regcred.grants.json', 'local/template/synth.ts'];
-const keepAssemblies = 5;
+const keepAssemblies = 8;
 
 export interface Assembly {
   /** The cloud assembly directory (cdk.out): the template and one directory per asset. */
@@ -50,6 +50,8 @@ export function inputsHash(context: Record<string, string> = {}): string {
     hash.update(`${relative(repoRoot, full)}\0`).update(readFileSync(full)).update('\0');
   };
   for (const path of inputs) add(path);
+  // A context value naming a file (another grants file) counts by its content, not its name.
+  for (const value of Object.values(context).sort()) add(value);
   hash.update(JSON.stringify(context));
   return hash.digest('hex').slice(0, 16);
 }
@@ -86,6 +88,9 @@ async function cached(hash: string, log: ((line: string) => void) | undefined, s
     synthesised = true;
     pruneCache(dir);
   }
+  // Marks the assembly as used now: pruning keeps the recently used ones (a running stack's bundles).
+  const now = new Date();
+  utimesSync(dir, now, now);
   const template = JSON.parse(readFileSync(join(dir, `${stackName}.template.json`), 'utf8')) as Template;
   const assetDir = (logicalId: string) => join(dir, `asset.${String(template.Resources[logicalId]?.Properties?.['Code']?.['S3Key'] ?? '').replace(/\.zip$/, '')}`);
   return { dir, template, synthesised, assetDir };

@@ -199,7 +199,8 @@ export function loadWorld(assembly: Assembly, names: LocalNames): LocalWorld {
       name,
       arn: attributes['Arn']!,
       policies: [...inline, ...(policiesByRole.get(name) ?? [])],
-      permissionBoundary: props['PermissionsBoundary'] ? { name: `${id} boundary`, document: props['PermissionsBoundary'] } : undefined,
+      // A boundary is a managed policy, whose document is not in the template: fail closed (README).
+      permissionBoundary: props['PermissionsBoundary'] ? { name: `${id}'s permissions boundary (not in the template: nothing allowed locally)`, document: { Version: '2012-10-17', Statement: [] } } : undefined,
       managedPolicyArns: managed,
     });
   }

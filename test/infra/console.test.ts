@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { contextKeys } from '../../infra/config.ts';
-import { consoleCors } from '../../infra/constructs/console-hosting.ts';
+import { consoleCors, writeSite } from '../../infra/constructs/console-hosting.ts';
 import { createApp } from '../../infra/regcred-app.ts';
 import { logicalId, policiesOfRole, resources, skipBundling, synthWithoutBundling } from './synth.ts';
 
@@ -119,7 +119,7 @@ describe('console hosting', () => {
     // config.json's values: the API, the user pool, its client and domain, the identity pool.
     const referenced = [stack.api.api, hosting.userPool, hosting.client, hosting.domain, hosting.identityPool].map((c) => `{"Ref":"${logicalId(c)}"}`);
     for (const ref of referenced) expect(markers).toContain(ref);
-    for (const file of ['index.html', 'console/app.js', 'console/style.css']) expect(existsSync(join('dist/console-site', file))).toBe(true);
+    for (const file of ['index.html', 'console/app.js', 'console/style.css']) expect(existsSync(join(writeSite(), file))).toBe(true);
   });
 });
 
