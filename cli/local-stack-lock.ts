@@ -50,7 +50,8 @@ function ownedPrivately(stats: Stats): boolean {
   return (uid === undefined || stats.uid === uid) && (stats.mode & 0o022) === 0;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of that id runs (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -4,10 +4,11 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { alive } from '../../cli/local-stack-lock.ts';
 import { repoRoot } from '../paths.ts';
 
 export const stackName = 'Regcred';
@@ -103,6 +104,21 @@ async function runAppWithoutBundling(outdir: string, context: Record<string, str
   await run(process.execPath, [join(repoRoot, 'infra', 'app.ts')], env, 'the CDK app');
 }
 
+/** An HTTP(S) proxy on loopback that refuses every request and records where each was headed. */
+export async function startRefusingProxy(): Promise<{ proxy: Server; url: string; requested: string[] }> {
+  const requested: string[] = [];
+  const proxy = createServer((req, res) => {
+    requested.push(req.headers.host ?? String(req.url));
+    res.writeHead(502).end();
+  });
+  proxy.on('connect', (req, socket) => {
+    requested.push(String(req.url));
+    socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+  });
+  await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
+  return { proxy, url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, requested };
+}
+
 /** What the synthesis tried to reach (nothing, or it fails) and what it printed: `synth.json` beside the template. */
 export interface SynthRecord {
   readonly requested: readonly string[];
@@ -118,17 +134,7 @@ export const synthRecordFile = 'synth.json';
  */
 async function runCdkSynth(outdir: string): Promise<void> {
   const cdk = join(repoRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk');
-  const requested: string[] = [];
-  const proxy = createServer((req, res) => {
-    requested.push(req.headers.host ?? String(req.url));
-    res.writeHead(502).end();
-  });
-  proxy.on('connect', (req, socket) => {
-    requested.push(String(req.url));
-    socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
-  });
-  await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
-  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const { proxy, url, requested } = await startRefusingProxy();
   const home = mkdtempSync(join(tmpdir(), 'regcred-cdk-home-'));
   const env = { ...process.env, HTTPS_PROXY: url, HTTP_PROXY: url, https_proxy: url, http_proxy: url, NO_PROXY: '', no_proxy: '', CDK_HOME: home };
   try {
@@ -168,11 +174,3 @@ function pruneCache(current: string): void {
   for (const old of entries.slice(keepAssemblies - 1)) rmSync(old, { recursive: true, force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -5,31 +5,18 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../local/stack.ts';
-import { synthesise, synthRecordFile, type SynthRecord } from '../../local/template/synth.ts';
+import { startRefusingProxy, synthesise, synthRecordFile, type SynthRecord } from '../../local/template/synth.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'regcred-cdk-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs `npm run <script> -- <args>` behind a refusing proxy; returns its output and the hosts it tried. */
 async function behindProxy(name: string, script: 'synth' | 'cdk', args: string[] = []) {
-  const requested: string[] = [];
-  const proxy = createServer((req, res) => {
-    requested.push(req.headers.host ?? String(req.url));
-    res.writeHead(502).end();
-  });
-  proxy.on('connect', (req, socket) => {
-    requested.push(String(req.url));
-    socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
-  });
-  proxy.listen(0, '127.0.0.1');
-  await once(proxy, 'listening');
-  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const { proxy, url, requested } = await startRefusingProxy();
   const proxyEnv = { HTTPS_PROXY: url, HTTP_PROXY: url, https_proxy: url, http_proxy: url, NO_PROXY: '', no_proxy: '' };
   const output = script === 'synth' ? ['--output', join(scratch, name, 'cdk.out')] : [];
   const child = spawn('npm', ['run', script, '--', ...output, ...args], {
