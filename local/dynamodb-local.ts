@@ -115,8 +115,8 @@ export async function startDynamoDbLocal(dataDir: string, port: number): Promise
 const streamSpecification = { StreamEnabled: true, StreamViewType: tableStreamView };
 
 /** Creates a table with the production key schema and stream (the CDK stack's, on demand). */
-export async function createCredentialsTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
+export async function createCredentialsTable(client: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  const { TableDescription } = await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
@@ -131,22 +131,28 @@ export async function createCredentialsTable(client: DynamoDBClient, tableName: 
       StreamSpecification: streamSpecification,
     }),
   );
+  return TableDescription?.LatestStreamArn;
 }
 
 /**
  * Creates the credentials table with the production key schema if it does not exist yet, and turns
- * on its stream if a data directory from before events has none.
+ * on its stream if a data directory from before events has none. Answers the stream's ARN.
  */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+export async function ensureTable(endpoint: string, tableName: string): Promise<string> {
   const client = localClient(endpoint);
   try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (!Table?.StreamSpecification?.StreamEnabled) {
-      await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }));
+    let streamArn: string | undefined;
+    try {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      streamArn = Table?.StreamSpecification?.StreamEnabled
+        ? Table.LatestStreamArn
+        : (await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }))).TableDescription?.LatestStreamArn;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      streamArn = await createCredentialsTable(client, tableName);
     }
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-    await createCredentialsTable(client, tableName);
+    if (!streamArn) throw new Error(`table ${tableName} has no stream`);
+    return streamArn;
   } finally {
     client.destroy();
   }

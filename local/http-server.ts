@@ -23,8 +23,8 @@ export interface BoundRoute {
 const readCap = limits.maxBodyBytes * 4;
 
 // In Lambda each warm container runs one invocation at a time, so an SDK call never waits for a
-// socket or a CPU. Here one process serves every request against DynamoDB Local (Java) on the same
-// machine: hundreds of concurrent requests queue for the SDK client's sockets and DynamoDB Local's
+// socket or a CPU. Here every function's worker shares this process's gate and DynamoDB Local (Java)
+// on the same machine: hundreds of concurrent requests queue for the SDK client's sockets and DynamoDB Local's
 // threads, and that wait counts against the SDK's per-attempt request timeout
 // (functions/adapters/aws-clients.ts), turning a burst into 503s that Lambda would never give
 // (500 concurrent adds on 2 cores: 469 of them 503 uncapped; with 16 at once a few still were; with

@@ -5,12 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { routeList } from '../functions/contract/routes.ts';
+import { contextKeys, grantsFile } from '../infra/config.ts';
 import type { StreamRecordLike } from '../functions/adapters/stream-records.ts';
 import type { Gate } from './iam/gate.ts';
-import type { PrincipalDirectory } from './iam/principals.ts';
+import { roleArnParts, type PrincipalDirectory } from './iam/principals.ts';
 import type { BoundRoute } from './http-server.ts';
 import { startFunction, type LocalFunctionRuntime } from './lambda/runtime.ts';
 import { localCaller, type IamCaller } from './lambda-event.ts';
@@ -127,8 +127,7 @@ export function writeCredentialsFile(home: string, world: LocalWorld, principals
   const out: GrantPrincipal[] = [];
   const lines = ['# regcred local credentials (npm start): one profile per grant principal of the grants file.', '[regcred-local-admin]', `aws_access_key_id = ${localCredentials.accessKeyId}`, `aws_secret_access_key = ${localCredentials.secretAccessKey}`, ''];
   for (const principal of grants) {
-    const [, , , , account = '', resource = ''] = principal.split(':');
-    const roleName = resource.replace(/^role\/(.*\/)?/, '');
+    const { account, roleName } = roleArnParts(principal);
     const accessRole = world.rolesAssumableBy.get(principal);
     const policies = account === world.account ? world.externalRolePolicies.get(roleName) ?? [] : accessRole?.policies ?? [];
     const roleArn = account === world.account || !accessRole ? principal : accessRole.arn;
@@ -143,13 +142,13 @@ export function writeCredentialsFile(home: string, world: LocalWorld, principals
   return { path, principals: out };
 }
 
+/** The grant principals of the grants file the template was made from, read with the stack's own schema. */
 function grantPrincipals(context: Record<string, string>): string[] {
   const cdkJson = JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, string> };
-  const file = context['regcred:grantsFile'] ?? cdkJson.context?.['regcred:grantsFile'];
+  const file = context[contextKeys.grantsFile] ?? cdkJson.context?.[contextKeys.grantsFile];
   const path = file && join(repoRoot, file);
   if (!path || !existsSync(path)) return [];
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { grants?: { principal: string }[] };
-  return [...new Set((parsed.grants ?? []).map((g) => g.principal))];
+  return [...new Set(grantsFile.parse(JSON.parse(readFileSync(path, 'utf8'))).grants.map((g) => g.principal))];
 }
 
 /**
@@ -173,17 +172,6 @@ export function apiAuthoriser(world: LocalWorld, principals: PrincipalDirectory,
     if (!allowed.ok) return { ok: false, errorType: 'AccessDeniedException', message: `User: ${principal.sessionArn} is not authorized to perform: execute-api:Invoke on resource: ${arn}` };
     return { ok: true, caller: verdict.caller as IamCaller };
   };
-}
-
-export async function latestStreamArn(endpoint: string, tableName: string): Promise<string> {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
-  try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (!Table?.LatestStreamArn) throw new Error(`table ${tableName} has no stream`);
-    return Table.LatestStreamArn;
-  } finally {
-    client.destroy();
-  }
 }
 
 export function closeServer(server: Server): Promise<void> {

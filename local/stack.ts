@@ -24,7 +24,6 @@ import {
   bindRoutes,
   closeServer,
   deliverStreamBatch,
-  latestStreamArn,
   localApiId,
   runAllSchedules,
   startFunctions,
@@ -153,15 +152,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const assembly = await synthesise({ context: options.context ?? {}, log });
     const template = options.transformTemplate ? options.transformTemplate(structuredClone(assembly.template)) : assembly.template;
     const [apiPort, awsPort, gatePort] = await choosePorts(options.port ?? localDefaults.port);
-    const [dynamoPort] = await choosePorts(0);
+    const dynamoPort = await freePort();
     const keys = new LocalKeyStore(join(home, 'kms-keys.json'), localDefaults.region);
     ownerOnly(home);
 
     const dynamo = await startDynamoDbLocal(join(home, 'dynamodb'), dynamoPort);
     cleanup.push(() => dynamo.stop());
-    await ensureTable(dynamo.endpoint, localDefaults.tableName);
+    const streamArn = await ensureTable(dynamo.endpoint, localDefaults.tableName);
     ownerOnly(join(home, 'dynamodb'));
-    const streamArn = await latestStreamArn(dynamo.endpoint, localDefaults.tableName);
 
     const awsUrl = `http://${loopbackHost}:${awsPort}`;
     const world = loadWorld(
@@ -338,6 +336,14 @@ async function choosePorts(port: number): Promise<[number, number, number]> {
   const ports = probes.map((probe) => (probe.address() as { port: number }).port);
   await Promise.all(probes.map((probe) => new Promise((done) => probe.close(done))));
   return ports as [number, number, number];
+}
+
+/** One free loopback port (DynamoDB Local's: behind the gate, nobody needs to know it in advance). */
+async function freePort(): Promise<number> {
+  const probe = await listenOnFreePort();
+  const { port } = probe.address() as { port: number };
+  await new Promise((done) => probe.close(done));
+  return port;
 }
 
 // All three probes are held open together so the ports picked are distinct.

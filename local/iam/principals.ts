@@ -36,6 +36,12 @@ export interface LocalKeys {
   readonly secretAccessKey: string;
 }
 
+/** A role ARN's account and name (the name without its path): `arn:aws:iam::<account>:role/<path/><name>`. */
+export function roleArnParts(arn: string): { account: string; roleName: string } {
+  const [, , , , account = '', resource = ''] = arn.split(':');
+  return { account, roleName: resource.replace(/^role\/(.*\/)?/, '') };
+}
+
 export class PrincipalDirectory {
   private readonly secret: Buffer;
   private readonly byKey = new Map<string, { principal: LocalPrincipal; secretAccessKey: string }>();
@@ -55,8 +61,7 @@ export class PrincipalDirectory {
     const digest = createHmac('sha256', this.secret).update(input.roleArn).digest();
     // DynamoDB Local accepts only letters and digits in access key ids.
     const keys = { accessKeyId: `ASIALOCAL${digest.subarray(0, 8).toString('hex').toUpperCase()}`, secretAccessKey: digest.subarray(8).toString('base64url') };
-    const [, , , , account = '', resource = ''] = input.roleArn.split(':');
-    const roleName = resource.replace(/^role\/(.*\/)?/, '');
+    const { account, roleName } = roleArnParts(input.roleArn);
     const sessionArn = `arn:aws:sts::${account}:assumed-role/${roleName}/${input.sessionName}`;
     const caller: IamCaller = { accessKey: keys.accessKeyId, accountId: account, userArn: sessionArn, userId: `AROALOCAL${digest.subarray(0, 6).toString('hex').toUpperCase()}:${input.sessionName}` };
     const principal: LocalPrincipal = { kind: 'role', roleArn: input.roleArn, sessionArn, account, policies: input.policies, permissionBoundary: input.permissionBoundary, caller };
