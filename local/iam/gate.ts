@@ -2,7 +2,7 @@
 // the principal's policies and the resource's policy allow each IAM action the call needs, with the
 // request context AWS would set. Every local AWS endpoint (DynamoDB, KMS, SQS, EventBridge, Secrets
 // Manager) asks this gate; a denial is logged with the role, action, resource and policy at fault.
-import { evaluateIam, type NamedPolicy } from './evaluator.ts';
+import { evaluateIam, type IamDecision, type NamedPolicy } from './evaluator.ts';
 import type { LocalPrincipal, PrincipalDirectory } from './principals.ts';
 import { sigV4Verifier, type ReceivedRequest, type VerifySignature } from '../sigv4-verifier.ts';
 
@@ -34,8 +34,33 @@ export interface GateOptions {
   readonly log: (line: string) => void;
 }
 
+// A policy that reads the clock makes every call's decision its own; any other decision depends only
+// on the call, since the template's policies do not change while the stack runs.
+const clockKeys = /aws:(CurrentTime|EpochTime)/i;
+const readsClockCache = new WeakMap<object, boolean>();
+function readsClock(policy: NamedPolicy | undefined): boolean {
+  if (!policy) return false;
+  let reads = readsClockCache.get(policy);
+  if (reads === undefined) {
+    reads = clockKeys.test(JSON.stringify(policy.document));
+    readsClockCache.set(policy, reads);
+  }
+  return reads;
+}
+const memoLimit = 10_000;
+
 export function createGate(options: GateOptions): Gate {
   const { region, account, principals, log } = options;
+  const decisions = new WeakMap<LocalPrincipal, Map<string, IamDecision>>();
+  const resourcePolicyIds = new WeakMap<object, number>();
+  let policyCount = 0;
+  const memoKey = (principal: Extract<LocalPrincipal, { kind: 'role' }>, permission: NeededPermission): string | undefined => {
+    const policy = permission.resourcePolicy;
+    if (readsClock(policy) || readsClock(principal.permissionBoundary) || principal.policies.some(readsClock)) return undefined;
+    let policyId = policy ? resourcePolicyIds.get(policy) : 0;
+    if (policyId === undefined) resourcePolicyIds.set(policy!, (policyId = ++policyCount));
+    return JSON.stringify([permission.action, permission.resource, permission.context ?? null, policyId]);
+  };
   const verifiers = new Map<string, VerifySignature>();
   const verifierFor = (service: string) => {
     let verifier = verifiers.get(service);
@@ -75,10 +100,19 @@ export function createGate(options: GateOptions): Gate {
           'aws:ResourceAccount': account,
           ...permission.context,
         };
-        const decision = await evaluateIam(
-          { principal: principal.sessionArn, action: permission.action, resource: permission.resource, resourceAccount: account, context },
-          { identity: principal.policies, resource: permission.resourcePolicy, permissionBoundary: principal.permissionBoundary },
-        );
+        const key = memoKey(principal, permission);
+        let memo = decisions.get(principal);
+        let decision = key === undefined ? undefined : memo?.get(key);
+        if (!decision) {
+          decision = await evaluateIam(
+            { principal: principal.sessionArn, action: permission.action, resource: permission.resource, resourceAccount: account, context },
+            { identity: principal.policies, resource: permission.resourcePolicy, permissionBoundary: principal.permissionBoundary },
+          );
+          if (key !== undefined) {
+            if (!memo || memo.size >= memoLimit) decisions.set(principal, (memo = new Map()));
+            memo.set(key, decision);
+          }
+        }
         if (decision.allowed) continue;
         log(`regcred local IAM: AccessDenied: ${principal.roleArn} may not ${permission.action} on ${permission.resource}: ${decision.why}`);
         const because =
