@@ -15,11 +15,14 @@ export class EventBridgeEventSink implements EventSink {
   private readonly client: EventBridgeClient;
   private readonly busName: string;
   private readonly source: string;
+  /** The first retry waits 4x this, the second 8x. */
+  private readonly backoffMs: number;
 
-  constructor(client: EventBridgeClient, busName: string, source: string) {
+  constructor(client: EventBridgeClient, busName: string, source: string, backoffMs = 100) {
     this.client = client;
     this.busName = busName;
     this.source = source;
+    this.backoffMs = backoffMs;
   }
 
   static fromEnv(): EventBridgeEventSink {
@@ -30,7 +33,7 @@ export class EventBridgeEventSink implements EventSink {
   async publish(events: readonly CredentialEvent[]): Promise<number[]> {
     let pending = events.map((_, index) => index);
     for (let attempt = 1; pending.length > 0 && attempt <= maxAttempts; attempt++) {
-      if (attempt > 1) await sleep(100 * 2 ** attempt);
+      if (attempt > 1) await sleep(this.backoffMs * 2 ** attempt);
       const failed: number[] = [];
       for (let i = 0; i < pending.length; i += maxEntriesPerCall) {
         const chunk = pending.slice(i, i + maxEntriesPerCall);

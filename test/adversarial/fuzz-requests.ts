@@ -281,9 +281,9 @@ export interface RequestRecipe {
 // Near-valid: the right method, a fuzz project and a well-formed request, varied only where the
 // API accepts variety (so adds succeed, collide on a registry, and deletes find real ids).
 const fuzzProject = fc.constantFrom(...projects);
-// A dockerconfigjson decrypts every credential of its project, and the fuzz projects grow to ~100
-// each: four of five aim at verify's project (3 credentials, never added to), so the route's 2,000
-// requests stay affordable while a fifth (some 150 requests) still read projects being written.
+// A dockerconfigjson decrypts every credential of its project, and the fuzz projects grow by the
+// hundred: four of five aim at verify's project (3 credentials, never added to), so the route's requests
+// stay affordable while a fifth (some 160 of 800) still read projects being written.
 const readProjects = [...Array<string>(12).fill(verifyProject), ...projects];
 const readProject = fc.constantFrom(...readProjects);
 const validAddBody: fc.Arbitrary<BodyRecipe> = fc.record({

@@ -125,7 +125,8 @@ function sinkWith(plan: (number[] | 'error')[]): EventBridgeEventSink {
   fake.server.on('request', (req, res) => fresh.server.emit('request', req, res));
   fake.calls = fresh.calls;
   const client = new EventBridgeClient({ endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  return new EventBridgeEventSink(client, 'regcred-bus', 'regcred');
+  // A 1 ms backoff base: the retries are what is under test, not the wait.
+  return new EventBridgeEventSink(client, 'regcred-bus', 'regcred', 1);
 }
 
 const events = (n: number) =>
