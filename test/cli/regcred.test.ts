@@ -1,4 +1,5 @@
-// End-to-end: the package's real `regcred` bin as a subprocess against the run's `npm start` stack.
+// End-to-end: the `regcred` CLI against the run's `npm start` stack, through run() (the bin's own entry) in
+// this process, and as the bin in a subprocess for what only a process shows (version, help, exit).
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,15 +36,43 @@ const transcripts: string[] = [];
 const tempDirs: string[] = [];
 let configHome = '';
 
-/** Runs the bin with a clean environment: no REGCRED_* or AWS settings, a private XDG_CONFIG_HOME. */
-async function regcred(args: string[], options: { stdin?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Run> {
-  const result = await runProgram(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
-    cwd: repoRoot,
-    env: cleanEnv({ XDG_CONFIG_HOME: configHome, ...options.env }),
-    ...(options.stdin !== undefined && { stdin: options.stdin }),
-  });
+interface RunOptions {
+  stdin?: string;
+  env?: Record<string, string>;
+  /** Through the bin in a subprocess (with these node flags), for what only a process shows. */
+  nodeArgs?: string[];
+}
+
+/**
+ * Runs the CLI with a clean environment (no REGCRED_* or AWS settings, a private XDG_CONFIG_HOME):
+ * in this process through run(), the bin's own entry, one run at a time since the environment is
+ * process-wide; or, with `nodeArgs`, as the bin in a subprocess.
+ */
+async function regcred(args: string[], options: RunOptions = {}): Promise<Run> {
+  const env = cleanEnv({ XDG_CONFIG_HOME: configHome, ...options.env });
+  const result = options.nodeArgs
+    ? await runProgram(process.execPath, [...options.nodeArgs, bin, ...args], { cwd: repoRoot, env, ...(options.stdin !== undefined && { stdin: options.stdin }) })
+    : await (inProcess = inProcess.then(() => runInProcess(args, env, options.stdin ?? '')));
   transcripts.push(result.stdout, result.stderr);
   return result;
+}
+let inProcess: Promise<unknown> = Promise.resolve();
+
+async function runInProcess(args: string[], env: Record<string, string>, stdin: string): Promise<Run> {
+  const saved = { ...process.env };
+  const swap = (to: Record<string, string | undefined>) => {
+    for (const name of Object.keys(process.env)) if (!(name in to)) delete process.env[name];
+    Object.assign(process.env, to);
+  };
+  let stdout = '';
+  let stderr = '';
+  swap(env);
+  try {
+    const code = await run(args, { out: (text) => void (stdout += text), err: (text) => void (stderr += text), readStdin: async () => stdin });
+    return { code, stdout, stderr };
+  } finally {
+    swap(saved);
+  }
 }
 
 /** Adds many credentials a few at a time, so the burst does not starve other test files. */
@@ -404,6 +433,7 @@ describe('SigV4 from the command line', () => {
     const nowhere = join(configHome, 'missing');
     const result = await regcred(['docker', 'list-credentials', '--project', 'demo', '--endpoint', signedUrl, '--sigv4', '--region', 'eu-west-1'], {
       env: { AWS_CONFIG_FILE: nowhere, AWS_SHARED_CREDENTIALS_FILE: nowhere, AWS_EC2_METADATA_DISABLED: 'true', HOME: configHome },
+      nodeArgs: [],
     });
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toMatch(/^error: No AWS credentials/);
@@ -414,7 +444,7 @@ describe('SigV4 from the command line', () => {
 describe('help and version', () => {
   it('--version prints package.json’s version, also when node cannot strip types and the bin re-runs on the project’s Node', async () => {
     const [direct, reexec] = await Promise.all([
-      regcred(['--version']),
+      regcred(['--version'], { nodeArgs: [] }),
       regcred(['--version'], { nodeArgs: ['--no-experimental-strip-types'] }),
     ]);
     expect(direct).toMatchObject({ code: 0, stdout: `${packageJson.version}\n` });
@@ -436,7 +466,7 @@ describe('help and version', () => {
       expect(out, command.join(' ')).toMatch(/Example:\n {2}\$ regcred /);
     }
 
-    const [top, addHelp] = await Promise.all([regcred(['--help']), regcred(['docker', 'add-credentials', '--help'])]);
+    const [top, addHelp] = await Promise.all([regcred(['--help'], { nodeArgs: [] }), regcred(['docker', 'add-credentials', '--help'], { nodeArgs: [] })]);
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/Example:\n {2}\$ regcred /);
     expect(addHelp.stdout).toContain('--docker-password-stdin');
