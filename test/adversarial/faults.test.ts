@@ -7,8 +7,6 @@
 // cannot be made to produce for real. A hung dependency, though, is produced for real: a loopback
 // TCP server that accepts connections and never answers, reached through the production request
 // handler and its timeouts (only the endpoint is overridden).
-import { once } from 'node:events';
-import { createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpResponse, type HttpRequest } from '@smithy/protocol-http';
@@ -27,6 +25,7 @@ import { listCredentialsHandler } from '../../functions/http/handlers/list-crede
 import { localEnvironment } from '../../local/stack.ts';
 import { invoke, localClients, uniqueProject, type Reply } from '../support/handlers.ts';
 import { trackSecret } from '../support/secret-audit.ts';
+import { tcpStub } from '../support/stub-server.ts';
 
 const stack = inject('localStack');
 const lambdaTimeoutMs = 10_000; // infra/constructs/api-function.ts functionDefaults.timeout
@@ -325,25 +324,7 @@ describe('a delete whose transaction response is lost', () => {
 });
 
 /** A real fault: a loopback server that accepts TCP connections and never answers. */
-async function silentServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
-  const sockets: Socket[] = [];
-  const server: Server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => undefined);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    connections: () => sockets.length,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
+const silentServer = () => tcpStub();
 
 const timings: Record<string, number> = {};
 
@@ -404,11 +385,8 @@ describe.concurrent('a hung dependency: 503 before the Lambda timeout', () => {
 
   it('KMS answers headers, then trickles the body one byte at a time (real TCP server)', async () => {
     // Never silent for long enough to trip the socket timeout: only the operation deadline ends it.
-    const sockets: Socket[] = [];
     const timers: NodeJS.Timeout[] = [];
-    const server = createServer((socket) => {
-      sockets.push(socket);
-      socket.on('error', () => undefined);
+    const trickling = await tcpStub((socket) => {
       socket.once('data', () => {
         socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: 100000\r\n\r\n{');
         const drip = setInterval(() => socket.writable && socket.write(' '), 200);
@@ -416,20 +394,16 @@ describe.concurrent('a hung dependency: 503 before the Lambda timeout', () => {
         socket.on('close', () => clearInterval(drip));
       });
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as { port: number };
     const project = uniqueProject('trickle');
     const password = trackSecret(`trickle-${crypto.randomUUID()}`);
     const reply = await timed('add, KMS trickling', () =>
-      add(handlers({ endpoint: `http://127.0.0.1:${port}` }), project, { server: 'ghcr.io', password }),
+      add(handlers({ endpoint: trickling.url }), project, { server: 'ghcr.io', password }),
     );
     expectUnavailable(reply, password);
     expect(timings['add, KMS trickling']).toBeLessThan(lambdaTimeoutMs);
     expect(await rawItems(project)).toEqual([]);
     for (const timer of timers) clearInterval(timer);
-    for (const socket of sockets) socket.destroy();
-    server.close();
+    await trickling.close();
   });
 
   it('worst case for add: KMS answers just inside its deadline, then DynamoDB never answers', async () => {

@@ -37,6 +37,7 @@ import { credential, credentialPage, dockerConfig, errorBody, errorCodes, regist
 import { routes } from '../../functions/contract/routes.ts';
 import { keyOf } from '../../functions/contract/table.ts';
 import { localCredentials } from '../../local/sigv4-verifier.ts';
+import { allPages } from '../support/api.ts';
 import { invoke, loadHandlers } from '../support/handlers.ts';
 import { checkResponse } from '../support/openapi-check.ts';
 import { startPrivateStack, type PrivateStack } from '../support/private-stack.ts';
@@ -270,18 +271,13 @@ function followUpdate(req: Built, project: string, updated: Credential, etag: st
 }
 
 async function listAll(project: string): Promise<Credential[]> {
-  const items: Credential[] = [];
-  let token: string | null = null;
-  for (let page = 0; page < 100; page++) {
+  const { items } = await allPages(async (token) => {
     const path = `/projects/${encodeURIComponent(project)}/docker-credentials?limit=100${token ? `&nextToken=${enc(token)}` : ''}`;
     const reply = await send({ method: 'GET', path, headers: {}, body: undefined, passwords: [] });
     expect(reply.status, `${path}: ${reply.text}`).toBe(200);
-    const parsed = credentialPage.parse(JSON.parse(reply.text));
-    items.push(...parsed.items);
-    token = parsed.nextToken;
-    if (!token) return items;
-  }
-  throw new Error(`more than 100 pages in ${project}`);
+    return credentialPage.parse(JSON.parse(reply.text));
+  });
+  return items;
 }
 
 function fuzzRoute(route: keyof typeof recipes, routeSeed: number): Promise<void> {

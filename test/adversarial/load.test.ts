@@ -7,6 +7,7 @@ import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { credential, credentialPage } from '../../functions/contract/schemas.ts';
 import { keyOf } from '../../functions/contract/table.ts';
+import { allPages } from '../support/api.ts';
 import { localClients, uniqueProject } from '../support/handlers.ts';
 import { checkResponse } from '../support/openapi-check.ts';
 import { trackSecret } from '../support/secret-audit.ts';
@@ -53,17 +54,12 @@ function send(method: string, path: string, body?: unknown): Promise<{ status: n
 }
 
 async function listAll(project: string) {
-  const items: Array<{ id: string; server: string }> = [];
-  let token: string | null = null;
-  for (let page = 0; page <= total / 100 + 1; page++) {
+  const { items } = await allPages(async (token) => {
     const reply = await send('GET', `/projects/${project}/docker-credentials?limit=100${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`);
     expect(reply.status).toBe(200);
-    const parsed = credentialPage.parse(JSON.parse(reply.text));
-    items.push(...parsed.items);
-    token = parsed.nextToken;
-    if (!token) return items;
-  }
-  throw new Error(`too many pages in ${project}`);
+    return credentialPage.parse(JSON.parse(reply.text));
+  }, total / 100 + 2);
+  return items;
 }
 
 async function scanAll(): Promise<Array<Record<string, AttributeValue>>> {

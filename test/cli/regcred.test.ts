@@ -3,11 +3,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DecryptCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { expandPath, routes } from '../../functions/contract/routes.ts';
-import { keyOf, tableKeys } from '../../functions/contract/table.ts';
 import { run } from '../../cli/program.ts';
 import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { signRequest } from '../../cli/sigv4.ts';
@@ -24,6 +21,7 @@ const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf
 const bin = join(repoRoot, 'cli/bin.mjs');
 // The CLI subprocesses reach the API through the proxy that checks each response against the OpenAPI document.
 const apiUrl = await checkedApiUrl(inject('localStack').apiUrl);
+const { storedPassword } = localClients();
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const passwords: string[] = [];
@@ -50,9 +48,14 @@ interface RunOptions {
  */
 async function regcred(args: string[], options: RunOptions = {}): Promise<Run> {
   const env = cleanEnv({ XDG_CONFIG_HOME: configHome, ...options.env });
-  const result = options.nodeArgs
-    ? await runProgram(process.execPath, [...options.nodeArgs, bin, ...args], { cwd: repoRoot, env, ...(options.stdin !== undefined && { stdin: options.stdin }) })
-    : await (inProcess = inProcess.then(() => runInProcess(args, env, options.stdin ?? '')));
+  let result: Run;
+  if (options.nodeArgs) {
+    result = await runProgram(process.execPath, [...options.nodeArgs, bin, ...args], { cwd: repoRoot, env, ...(options.stdin !== undefined && { stdin: options.stdin }) });
+  } else {
+    const queued = inProcess.then(() => runInProcess(args, env, options.stdin ?? ''));
+    inProcess = queued.catch(() => undefined);
+    result = await queued;
+  }
   transcripts.push(result.stdout, result.stderr);
   return result;
 }
@@ -89,19 +92,6 @@ async function apiAddMany(project: string, bodies: Record<string, string>[]): Pr
   return ids;
 }
 
-async function storedPassword(project: string, id: string): Promise<string> {
-  const { dynamo, kms, tableName } = localClients();
-  const item = await dynamo.send(
-    new GetItemCommand({
-      TableName: tableName,
-      Key: { [tableKeys.partition]: { S: keyOf.project(project) }, [tableKeys.sort]: { S: keyOf.credential(id) } },
-    }),
-  );
-  const plain = await kms.send(
-    new DecryptCommand({ CiphertextBlob: item.Item?.['ciphertext']?.B, EncryptionContext: { project, credentialId: id } }),
-  );
-  return Buffer.from(plain.Plaintext ?? []).toString('utf8');
-}
 
 const noStackTrace = (text: string) => expect(text).not.toMatch(/^\s+at /m);
 

@@ -1,11 +1,12 @@
 // The deployed API: the CLI signs with the AWS SDK's signer, and this test recomputes the signature by
 // hand (AWS's documented algorithm) for a fixed clock and fixed credentials; and the client's failures read well.
 import { createHash, createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../cli/client.ts';
 import { executeApiRegion } from '../../cli/connect.ts';
 import { signRequest } from '../../cli/sigv4.ts';
+import { httpStub } from '../support/stub-server.ts';
 
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const signingDate = new Date('2026-01-01T12:34:56Z');
@@ -78,21 +79,19 @@ describe('signRequest', () => {
   it('sends the signed headers on the wire, with a Host that matches the signed one', async () => {
     let received: IncomingHttpHeaders | undefined;
     let target = '';
-    const server = createServer((request, response) => {
+    const stub = await httpStub((request, response) => {
       received = request.headers;
       target = request.url ?? '';
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[],"nextToken":null}');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const { port } = server.address() as { port: number };
       const client = createClient({
-        endpoint: `http://127.0.0.1:${port}`,
+        endpoint: stub.url,
         sign: (request) => signRequest(request, { region: 'eu-west-1', credentials, signingDate }),
       });
       expect(await client.listAll('team-a')).toEqual([]);
     } finally {
-      server.close();
+      await stub.close();
     }
     expect(received?.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKID\/20260101\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=accept;host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/,
@@ -138,13 +137,11 @@ describe('executeApiRegion', () => {
 
 describe('createClient failures', () => {
   it('turns a 403 {"message": "Forbidden"} into an error that says which permission is missing', async () => {
-    const server = createServer((_, response) => {
+    const stub = await httpStub((_, response) => {
       response.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Forbidden"}');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const { port } = server.address() as { port: number };
-      const client = createClient({ endpoint: `http://127.0.0.1:${port}` });
+      const client = createClient({ endpoint: stub.url });
       await expect(client.remove('team-a', '01a21913-a684-7ea2-a252-a1862e862be2')).rejects.toMatchObject({
         name: 'ApiError',
         status: 403,
@@ -152,23 +149,20 @@ describe('createClient failures', () => {
         message: expect.stringMatching(/^HTTP 403: Forbidden; .*execute-api:Invoke/),
       });
     } finally {
-      server.close();
+      await stub.close();
     }
   });
 
   it('gives up on a server that accepts the connection and never answers, as unreachable', async () => {
-    const server = createServer(() => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const stub = await httpStub(() => undefined);
     try {
-      const { port } = server.address() as { port: number };
-      const client = createClient({ endpoint: `http://127.0.0.1:${port}`, timeoutMs: 200 });
+      const client = createClient({ endpoint: stub.url, timeoutMs: 200 });
       await expect(client.listAll('team-a')).rejects.toMatchObject({
         name: 'UnreachableError',
         message: expect.stringMatching(/^Cannot reach the regcred API at http:\/\/127\.0\.0\.1:\d+ \(no answer within 0\.2 s\); .*npm start/),
       });
     } finally {
-      server.closeAllConnections();
-      server.close();
+      await stub.close();
     }
   });
 });

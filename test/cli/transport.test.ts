@@ -1,18 +1,17 @@
 // The bins' node:http transport fails exactly as fetch does, so the client's messages stay the same.
-import { createServer } from 'node:http';
+import type { RequestListener } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../cli/client.ts';
 import { nodeTransport } from '../../cli/transport.ts';
 import { freePort } from '../support/registry.ts';
+import { httpStub } from '../support/stub-server.ts';
 
-async function withServer(handler: Parameters<typeof createServer>[1], test: (endpoint: string) => Promise<void>) {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+async function withServer(handler: RequestListener, test: (endpoint: string) => Promise<void>) {
+  const stub = await httpStub(handler);
   try {
-    await test(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    await test(stub.url);
   } finally {
-    server.closeAllConnections();
-    server.close();
+    await stub.close();
   }
 }
 

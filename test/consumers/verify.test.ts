@@ -1,13 +1,13 @@
 // Verify against Debian's docker-registry on 127.0.0.1, with htpasswd (Basic) and with token auth
 // (a token issuer this test runs: RS256 JWTs with x5c). The handlers run as `npm start` runs them,
 // where loopback http registries are allowed (REGCRED_ALLOW_INSECURE_REGISTRIES=true).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/contract/routes.ts';
 import { invoke, loadHandlers, localClients, uniqueProject, type Handlers } from '../support/handlers.ts';
 import { freePort, startRegistry, type TestRegistry } from '../support/registry.ts';
 import { trackSecret } from '../support/secret-audit.ts';
+import { httpStub, type Stub } from '../support/stub-server.ts';
 import { createPki, type TestPki } from '../support/test-pki.ts';
 import { startTokenIssuer, type TokenIssuer } from '../support/token-issuer.ts';
 
@@ -118,19 +118,18 @@ describe('verify against docker-registry', () => {
 });
 
 describe('unsupported outcomes (a scripted registry on 127.0.0.1)', () => {
-  let scripted: Server;
+  let scripted: Stub<Server>;
   let host = '';
   let answer: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
   const seen: string[] = [];
   beforeAll(async () => {
-    scripted = createServer((req, res) => {
+    scripted = await httpStub((req, res) => {
       seen.push(`${req.url} ${req.headers.authorization ? 'with' : 'without'} login`);
       answer(req, res);
     });
-    await new Promise<void>((r) => scripted.listen(0, '127.0.0.1', r));
-    host = `127.0.0.1:${(scripted.address() as AddressInfo).port}`;
+    host = `127.0.0.1:${scripted.port}`;
   });
-  afterAll(() => new Promise<void>((r) => scripted.close(() => r())));
+  afterAll(() => scripted.close());
 
   const reply = (status: number, headers: Record<string, string> = {}, body = '') => (_: IncomingMessage, res: ServerResponse) => {
     res.writeHead(status, headers);

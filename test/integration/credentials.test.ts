@@ -3,6 +3,7 @@ import { paginateQuery, paginateScan, type AttributeValue } from '@aws-sdk/clien
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/contract/routes.ts';
 import { keyOf } from '../../functions/contract/table.ts';
+import { allPages } from '../support/api.ts';
 import { invoke, loadHandlers, localClients, uniqueProject, type Handlers } from '../support/handlers.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 
@@ -20,17 +21,12 @@ const list = (project: string, query?: Record<string, string>) =>
 const remove = (project: string, id: string) => invoke(h.delete, routes.deleteCredential, { pathParameters: { project, id } });
 
 async function listAll(project: string, limit: number): Promise<{ ids: string[]; pages: number }> {
-  const ids: string[] = [];
-  let nextToken: string | null = null;
-  let pages = 0;
-  do {
+  const { items, pages } = await allPages<{ id: string }>(async (nextToken) => {
     const reply = await list(project, { limit: String(limit), ...(nextToken && { nextToken }) });
     expect(reply.status).toBe(200);
-    ids.push(...reply.json.items.map((item: { id: string }) => item.id));
-    nextToken = reply.json.nextToken;
-    pages++;
-  } while (nextToken);
-  return { ids, pages };
+    return reply.json;
+  });
+  return { ids: items.map((item) => item.id), pages };
 }
 
 describe('add, list, delete', () => {

@@ -1,13 +1,12 @@
 // Update in place: same id and registry, a new version and ETag, If-Match, re-encryption under the
 // same encryption context, and the add rules (incl. _json_key) for every changed field.
-import { DecryptCommand } from '@aws-sdk/client-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../functions/contract/routes.ts';
 import { invoke, loadHandlers, localClients, uniqueProject, type Handlers } from '../support/handlers.ts';
 import { trackSecret } from '../support/secret-audit.ts';
 
 let h: Handlers;
-const { kms, rawItems } = localClients();
+const { rawItems, storedPassword } = localClients();
 
 beforeAll(async () => {
   h = await loadHandlers();
@@ -18,11 +17,6 @@ const update = (project: string, id: string, body: unknown, headers: Record<stri
   invoke(h.update, routes.updateCredential, { pathParameters: { project, id }, body, headers });
 const list = (project: string) => invoke(h.list, routes.listCredentials, { pathParameters: { project } });
 
-async function storedPassword(project: string, id: string): Promise<string> {
-  const item = (await rawItems(project)).find((i) => i['id']?.S === id);
-  const plain = await kms.send(new DecryptCommand({ CiphertextBlob: item?.['ciphertext']?.B, EncryptionContext: { project, credentialId: id } }));
-  return Buffer.from(plain.Plaintext ?? []).toString('utf8');
-}
 
 const serviceAccountKey = JSON.stringify({
   type: 'service_account',

@@ -23,3 +23,21 @@ export async function apiDelete(project: string, id: string): Promise<void> {
   await response.body?.cancel();
   if (response.status !== 204) throw new Error(`delete answered ${response.status}`);
 }
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextToken: string | null;
+}
+
+/** Follows nextToken from the first page to the last; `fetchPage` gets null for the first. */
+export async function allPages<T>(fetchPage: (nextToken: string | null) => Promise<Page<T>>, maxPages = 100): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let token: string | null = null;
+  for (let pages = 1; pages <= maxPages; pages++) {
+    const page: Page<T> = await fetchPage(token);
+    items.push(...page.items);
+    token = page.nextToken;
+    if (!token) return { items, pages };
+  }
+  throw new Error(`more than ${maxPages} pages`);
+}

@@ -1,12 +1,12 @@
 // Runs the real Lambda handlers in-process against the run's DynamoDB Local and local KMS.
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { inject, vi } from 'vitest';
 import type { Route } from '../../functions/contract/routes.ts';
-import { keyOf } from '../../functions/contract/table.ts';
+import { keyOf, tableKeys } from '../../functions/contract/table.ts';
 import { apiGatewayEvent, lambdaContext, localCaller } from '../../local/lambda-event.ts';
 import { localEnvironment } from '../../local/stack.ts';
 import { checkResponse } from './openapi-check.ts';
@@ -64,7 +64,16 @@ export function localClients() {
     );
     return result.Items ?? [];
   };
-  return { dynamo, kms: new KMSClient({ ...config, endpoint: stack.kmsEndpoint }), tableName: stack.tableName, rawItems };
+  const kms = new KMSClient({ ...config, endpoint: stack.kmsEndpoint });
+  /** A credential's password as stored: its item read raw, decrypted under its encryption context. */
+  const storedPassword = async (project: string, id: string): Promise<string> => {
+    const item = await dynamo.send(
+      new GetItemCommand({ TableName: stack.tableName, Key: { [tableKeys.partition]: { S: keyOf.project(project) }, [tableKeys.sort]: { S: keyOf.credential(id) } }, ConsistentRead: true }),
+    );
+    const plain = await kms.send(new DecryptCommand({ CiphertextBlob: item.Item?.['ciphertext']?.B, EncryptionContext: { project, credentialId: id } }));
+    return Buffer.from(plain.Plaintext ?? []).toString('utf8');
+  };
+  return { dynamo, kms, tableName: stack.tableName, rawItems, storedPassword };
 }
 
 export interface Call {

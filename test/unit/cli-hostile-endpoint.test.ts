@@ -2,8 +2,7 @@
 // follows a redirect, so the password is never re-sent elsewhere, and nothing the server says
 // reaches the terminal with escape sequences or other control characters in it.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,24 +11,24 @@ import { run } from '../../cli/program.ts';
 import { maxResponseBytes } from '../../cli/transport.ts';
 import { lockFile as stackLockFile } from '../../local/stack.ts';
 import { trackSecret } from '../support/secret-audit.ts';
+import { httpStub, type Stub } from '../support/stub-server.ts';
 
 type Reply = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
-async function serve(reply: Reply): Promise<{ url: string; requests: string[]; server: Server }> {
+async function serve(reply: Reply): Promise<{ url: string; requests: string[] }> {
   const requests: string[] = [];
-  const server = createServer(async (req, res) => {
+  const stub = await httpStub(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     requests.push(`${req.method} ${req.url} ${body}`);
     reply(req, res, body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(server);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, server };
+  stubs.push(stub);
+  return { url: stub.url, requests };
 }
 
-const servers: Server[] = [];
+const stubs: Stub<Server>[] = [];
 async function cli(args: string[], stdin = '') {
   let stdout = '';
   let stderr = '';
@@ -48,7 +47,7 @@ beforeAll(() => {
   delete process.env['REGCRED_ENDPOINT'];
 });
 afterAll(() => {
-  for (const server of servers) server.close();
+  for (const stub of stubs) void stub.close();
   rmSync(configHome, { recursive: true, force: true });
 });
 

@@ -1,7 +1,5 @@
 // The console's build and its consumer snippets: small enough, and saying what the README says.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildConsole } from '../../console/build.ts';
@@ -9,6 +7,7 @@ import { presets } from '../../console/presets.ts';
 import { credHelpersSnippet, kubeletProviderConfig, pullSecretCommand } from '../../console/snippets.ts';
 import { parseServer } from '../../functions/core/registry.ts';
 import { serveConsole } from '../../local/console.ts';
+import { httpStub } from '../support/stub-server.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 const codeBlocks = [...readme.matchAll(/```(?:json|yaml|sh)\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
@@ -76,18 +75,17 @@ describe('the registry presets', () => {
 
 describe('npm start serves the page with a CSP', () => {
   it('that allows only its own origin and no <base> or form target', async () => {
-    const server = createServer((req, res) => {
+    const stub = await httpStub((req, res) => {
       if (!serveConsole(req, res, new URL(req.url ?? '/', 'http://127.0.0.1').pathname)) res.writeHead(404).end();
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const page = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      const page = await fetch(`${stub.url}/`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-security-policy')).toBe(
         "default-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       );
     } finally {
-      server.close();
+      await stub.close();
     }
   });
 });
