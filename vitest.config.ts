@@ -1,9 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (test/unit, pure functions and loopback peers, no Java, about a second) and `stack` (everything
-// else, against the `npm start` stack its global setup starts). A project's global setup runs only
-// when some of its files are selected, so `npx vitest run test/unit/...` never starts Java. Both
-// share the run-wide secrets audit (audit-setup.ts) and the per-file one (secret-audit.ts).
+// Three projects: `unit` (pure functions and loopback peers, no Java), `infra` (the CDK app
+// synthesised in-process) and `stack` (everything else, against the `npm start` stack its global
+// setup starts). A project's global setup runs only when some of its files are selected, so
+// `npx vitest run --project unit` never starts Java. All share the run-wide secrets audit
+// (audit-setup.ts) and the per-file one (secret-audit.ts).
+const unitElsewhere = [
+  'test/cli/settings.test.ts',
+  'test/cli/transport.test.ts',
+  'test/cli/sigv4.test.ts',
+  'test/adversarial/ssrf.test.ts',
+  'test/consumers/registry-harness.test.ts',
+];
+
 export default defineConfig({
   test: {
     setupFiles: ['test/support/secret-audit.ts'],
@@ -17,7 +26,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          // Plus the files elsewhere that need no stack: the CLI's own settings, transport and signer,
+          // the verifier's address guard with a stubbed resolver, the registry harness.
+          include: ['test/unit/**/*.test.ts', ...unitElsewhere],
           // One module graph for every unit file: they share no state, and importing zod, the SDK and
           // the CDK once instead of per file is most of the project's time.
           isolate: false,
@@ -26,9 +37,17 @@ export default defineConfig({
       },
       {
         test: {
+          // The CDK app synthesised in-process (and the cdk CLI once): no stack, but seconds per file.
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          globalSetup: ['test/support/audit-setup.ts'],
+        },
+      },
+      {
+        test: {
           name: 'stack',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/unit/**'],
+          exclude: ['test/unit/**', 'test/infra/**', ...unitElsewhere],
           globalSetup: ['test/support/audit-setup.ts', 'test/support/global-setup.ts'],
         },
       },
