@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import type { LocalFunction } from '../template/world.ts';
-import type { InvokeMessage, ResultMessage } from './worker.ts';
+import type { InvokeMessage, ResultMessage, WorkerSetup } from './messages.ts';
 
 /** Invocations one function's worker runs at once (further ones wait), like a small pool of warm containers. */
 const concurrencyPerFunction = 8;
@@ -36,6 +36,7 @@ export interface RuntimeEnvironment {
 
 export function startFunction(fn: LocalFunction, runtime: RuntimeEnvironment): LocalFunctionRuntime {
   if (!fn.entryFile) throw new Error(`${fn.logicalId}: the local stack runs Node.js bundles only (${fn.runtime})`);
+  const entryFile = fn.entryFile;
   const env: Record<string, string> = {
     ...runtime.base,
     ...fn.environment,
@@ -70,8 +71,8 @@ export function startFunction(fn: LocalFunction, runtime: RuntimeEnvironment): L
     const pending: Environment['pending'] = new Map();
     let environment: Environment;
     const worker = new Promise<Worker>((ready, failed) => {
-      const started = new Worker(new URL('./worker.ts', import.meta.url), {
-        workerData: { entryFile: fn.entryFile, handlerExport: fn.handlerExport, sourceMaps: /--enable-source-maps/.test(env['NODE_OPTIONS'] ?? '') },
+      const started = new Worker(new URL('./worker.mjs', import.meta.url), {
+        workerData: { entryFile, handlerExport: fn.handlerExport, sourceMaps: /--enable-source-maps/.test(env['NODE_OPTIONS'] ?? '') } satisfies WorkerSetup,
         env,
         resourceLimits: { maxOldGenerationSizeMb: fn.memoryMb },
         stdout: false,
