@@ -1,5 +1,5 @@
 // End-to-end: the package's real `regcred` bin as a subprocess against the run's `npm start` stack.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -398,6 +398,29 @@ describe('SigV4 from the command line', () => {
     expect(untouched.status).toBe(201);
     const listed = await regcred(['docker', 'list-credentials', '-o', 'json', ...sigv4(project)], { env: localAws });
     expect(JSON.parse(listed.stdout).map((c: { id: string }) => c.id)).toEqual([untouched.json.id]);
+  });
+
+  it("signs with the README's cross-account profile: AWS_CONFIG_FILE and AWS_PROFILE, a credential_process that assumes the role with a source identity", async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const profile = readme.match(/```ini\n# \/etc\/regcred\/aws-config\n([\s\S]*?)```/)![1]!;
+    const env = Object.fromEntries([...readme.matchAll(/- name: (AWS_CONFIG_FILE|AWS_PROFILE)\n\s+value: (\S+)/g)].map((m) => [m[1]!, m[2]!]));
+    expect(env).toEqual({ AWS_CONFIG_FILE: '/etc/regcred/aws-config', AWS_PROFILE: 'regcred' });
+    // No STS here: an `aws` on PATH answers assume-role with the local stack's keys, and only when
+    // called as the README calls it (a source identity, and not under the profile it serves).
+    const dir = mkdtempSync(join(configHome, 'aws-'));
+    const fakeAws = join(dir, 'aws');
+    writeFileSync(fakeAws, `#!/bin/sh
+[ -z "$AWS_PROFILE$AWS_CONFIG_FILE" ] || { echo "called under the profile" >&2; exit 1; }
+case "$*" in *"sts assume-role"*"--source-identity $(hostname)"*) ;; *) echo "unexpected: $*" >&2; exit 1;; esac
+echo '{"Credentials":{"AccessKeyId":"regcredlocal","SecretAccessKey":"regcredlocal","SessionToken":"","Expiration":"2999-01-01T00:00:00Z"}}'
+`, { mode: 0o700 });
+    const configFile = join(dir, 'aws-config');
+    writeFileSync(configFile, profile);
+    const project = uniqueProject('cli');
+    const listed = await regcred(['docker', 'list-credentials', '-o', 'json', ...sigv4(project)], {
+      env: { AWS_CONFIG_FILE: configFile, AWS_PROFILE: env['AWS_PROFILE']!, PATH: `${dir}:${process.env['PATH']}`, AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    expect(listed).toMatchObject({ code: 0, stdout: '[]\n', stderr: '' });
   });
 
   it('exits 1 without a stack trace when there are no AWS credentials to sign with', async () => {
