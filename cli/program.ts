@@ -10,7 +10,7 @@ import { connect as connectWith, describeError, Failure } from './connect.ts';
 import { defaultHome, tailEvents } from './events.ts';
 import { processIo, type Io } from './io.ts';
 import { defaultSecretName, pullSecret, pullSecretYaml } from './pull-secret.ts';
-import { packageVersion } from './version.ts';
+import { versionLine } from './version.ts';
 import { credentialTable } from './table.ts';
 import { terminalJson, terminalSafe } from './terminal.ts';
 
@@ -51,7 +51,7 @@ function withoutOptionValues(text: string): string {
 function buildProgram(io: Io): Command {
   const program = new Command('regcred')
     .description('Store, list, delete and use container-registry credentials in a regcred vault.')
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(versionLine('regcred'), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(withoutOptionValues(text)) })
     .configureHelp({ showGlobalOptions: true })

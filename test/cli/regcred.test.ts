@@ -440,8 +440,8 @@ describe('help and version', () => {
       regcred(['--version']),
       regcred(['--version'], { nodeArgs: ['--no-experimental-strip-types'] }),
     ]);
-    expect(direct).toMatchObject({ code: 0, stdout: `${packageJson.version}\n` });
-    expect(reexec).toMatchObject({ code: 0, stdout: `${packageJson.version}\n` });
+    expect(direct).toMatchObject({ code: 0, stdout: `regcred (regcred) ${packageJson.version}\n` });
+    expect(reexec).toMatchObject({ code: 0, stdout: `regcred (regcred) ${packageJson.version}\n` });
   });
 
   it('--help on every command shows an example (subcommands in-process, the rest through the bin)', async () => {
