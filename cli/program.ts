@@ -235,8 +235,9 @@ Example:
       'after',
       `
 Example:
-  $ regcred docker config-json > auth.json    # holds passwords: run umask 077 first
-  $ skopeo inspect --authfile auth.json docker://ghcr.io/org/app:1.2`,
+  $ authfile=$(mktemp)    # holds passwords: a new file only you can read
+  $ regcred docker config-json > "$authfile"
+  $ skopeo inspect --authfile "$authfile" docker://ghcr.io/org/app:1.2; rm -f "$authfile"`,
     )
     .action(async (_options: unknown, command: Command) => {
       const { client, project } = await connect(command);
