@@ -180,11 +180,22 @@ function apiError(response: TransportResponse, text: string): ApiError {
   if (body) return new ApiError(response.status, body.message, body);
   // API Gateway's own refusals (403 from IAM auth, 429 throttling) are {"message": "..."}.
   const message = gatewayMessage ?? (response.statusText || 'no message');
-  const hint =
-    response.status === 403
-      ? '; the AWS identity signing the request needs execute-api:Invoke on this project for this capability (see grantProjectAccess)'
-      : '';
-  return new ApiError(response.status, `HTTP ${response.status}: ${message}${hint}`);
+  const hint = response.status === 403 ? refusalHint(message) : undefined;
+  return new ApiError(response.status, `HTTP ${response.status}: ${message}${hint ? `; ${hint}` : ''}`);
+}
+
+/** What to do about API Gateway's 403, by its message: only an IAM denial is about grants. */
+const refusalHints: [RegExp, string][] = [
+  [/is not authorized to perform/, 'the AWS identity signing the request needs execute-api:Invoke on this project for this capability (a grant, see grantProjectAccess)'],
+  [/should be scoped to a valid region/, "the request was signed for another region: set --region (or REGCRED_REGION) to the API's region"],
+  [/signature we calculated does not match/, 'the signature is wrong: check the secret access key, and that nothing between here and the API rewrites the request'],
+  [/security token included in the request is invalid|token included in the request is expired/, 'the AWS credentials are not valid here (unknown key, or an expired session): refresh them'],
+  [/Signature expired|Signature not yet current/, "this machine's clock is off by more than 5 minutes: correct it"],
+  [/Missing Authentication Token/, 'the request was not signed, or no route has this path: check --endpoint and --sigv4'],
+];
+
+export function refusalHint(message: string): string | undefined {
+  return refusalHints.find(([pattern]) => pattern.test(message))?.[1];
 }
 
 function redirected(response: TransportResponse, base: string): ApiError {

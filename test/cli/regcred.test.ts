@@ -370,9 +370,13 @@ describe('SigV4 from the command line', () => {
       'HTTP 403: The security token included in the request is invalid.',
       "HTTP 403: Credential should be scoped to a valid region, not 'eu-west-1'.",
     ];
+    // None is about grants: each says what to fix instead.
+    const hints = [/the signature is wrong: check the secret access key/, /credentials are not valid here/, /signed for another region: set --region/];
     for (const [i, result] of refusals.entries()) {
       expect(result).toMatchObject({ code: 1, stdout: '' });
       expect(result.stderr).toContain(`error: ${messages[i]}`);
+      expect(result.stderr).toMatch(hints[i]!);
+      expect(result.stderr).not.toMatch(/grant/);
       noStackTrace(result.stderr);
     }
     const listed = await regcred(['docker', 'list-credentials', '-o', 'json', ...sigv4(project)], { env: localAws });
