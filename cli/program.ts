@@ -250,7 +250,7 @@ Example:
     .command('tail')
     .description('print the events `npm start` published (REGCRED_HOME/events.ndjson); deployed stacks publish to EventBridge')
     .option('-f, --follow', 'keep printing events as they arrive (Ctrl-C to stop)')
-    .option('--home <dir>', 'the local stack\'s data directory (env REGCRED_HOME, default ./.regcred)')
+    .option('--home <dir>', 'the local stack\'s data directory (env REGCRED_HOME; default: the running npm start\'s .regcred, here or above, or in this checkout)')
     .addOption(outputOption())
     .addHelpText('after', '\nExample:\n  $ regcred events tail -f --home .regcred\n  $ regcred events tail -o json | jq .detail.data')
     .action(async (options: { follow?: boolean; home?: string; output: 'text' | 'json' }) => {
