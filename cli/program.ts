@@ -10,6 +10,7 @@ import { connect as connectWith, describeError, Failure } from './connect.ts';
 import { defaultHome, tailEvents } from './events.ts';
 import { processIo, type Io } from './io.ts';
 import { defaultSecretName, pullSecret, pullSecretYaml } from './pull-secret.ts';
+import { PromptCancelled } from './prompt.ts';
 import { versionLine } from './version.ts';
 import { credentialTable } from './table.ts';
 import { terminalJson, terminalSafe } from './terminal.ts';
@@ -92,11 +93,13 @@ Example:
       --docker-email me@example.com --docker-password-stdin --verify < keyfile.json`,
     )
     .action(async (options: AddOptions, command: Command) => {
-      const password = await passwordFrom(options, io);
+      // On a terminal with no password given, ask for it (after the settings are known to be complete), as docker login does.
+      const prompt = options.dockerPassword === undefined && !options.dockerPasswordStdin ? io.promptSecret : undefined;
+      const given = prompt ? undefined : await passwordFrom(options, io);
       const { client, project } = await connect(command);
       const request: AddCredentialRequest = {
         server: options.dockerServer,
-        password,
+        password: given ?? (await promptedPassword(prompt!)),
         ...(options.dockerUsername !== undefined && { username: options.dockerUsername }),
         ...(options.dockerEmail !== undefined && { email: options.dockerEmail }),
       };
@@ -235,8 +238,7 @@ Example:
       'after',
       `
 Example:
-  $ authfile=$(mktemp)    # holds passwords: a new file only you can read
-  $ regcred docker config-json > "$authfile"
+  $ regcred docker config-json > "\${authfile:=$(mktemp)}"    # passwords: into a new file only you can read
   $ skopeo inspect --authfile "$authfile" docker://ghcr.io/org/app:1.2; rm -f "$authfile"`,
     )
     .action(async (_options: unknown, command: Command) => {
@@ -342,6 +344,14 @@ function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 }
 
+async function promptedPassword(prompt: (text: string) => Promise<string>): Promise<string> {
+  const password = await prompt('Password: ').catch((error: unknown) => {
+    throw error instanceof PromptCancelled ? new UsageError(error.message) : error;
+  });
+  if (!password) throw new UsageError('No password entered.');
+  return password;
+}
+
 async function passwordFrom(options: PasswordOptions, io: Io): Promise<string> {
   if (options.dockerPassword !== undefined && options.dockerPasswordStdin) {
     throw new UsageError('Give either --docker-password or --docker-password-stdin, not both.');
@@ -352,7 +362,7 @@ async function passwordFrom(options: PasswordOptions, io: Io): Promise<string> {
     return password;
   }
   if (options.dockerPassword === undefined) {
-    throw new UsageError('A password is required: pipe it to --docker-password-stdin, or pass --docker-password <password>.');
+    throw new UsageError('A password is required: pipe it to --docker-password-stdin, pass --docker-password <password>, or run on a terminal to be asked for it.');
   }
   if (!options.dockerPassword) throw new UsageError('--docker-password must not be empty.');
   io.err('warning: --docker-password leaves the password in shell history and the process list; use --docker-password-stdin.\n');

@@ -1,4 +1,5 @@
 // End-to-end: the package's real `regcred` bin as a subprocess against the run's `npm start` stack.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -217,6 +218,33 @@ describe('usage errors exit 2', () => {
       expect(result.stdout).toBe('');
       for (const hint of ['--project', 'REGCRED_PROJECT', 'regcred config set project']) expect(result.stderr).toContain(hint);
     }
+  });
+
+  it('on a terminal, add-credentials with no password option asks for it without echo, as docker login does; an empty answer is a usage error', async () => {
+    const project = uniqueProject('cli');
+    const password = secret('typed');
+    /** Runs add-credentials on a pseudo-terminal (util-linux `script`); types `answer` once the prompt shows. */
+    const onTerminal = (answer: string) =>
+      new Promise<{ code: number | null; screen: string }>((resolve) => {
+        const args = [process.execPath, bin, 'docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-server', 'ghcr.io'];
+        const child = spawn('script', ['-qec', args.map((a) => `'${a}'`).join(' '), '/dev/null'], { env: cleanEnv({ XDG_CONFIG_HOME: configHome }) });
+        let screen = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          const before = screen;
+          screen += chunk.toString('utf8');
+          if (!before.includes('Password: ') && screen.includes('Password: ')) child.stdin.write(`${answer}\r`);
+        });
+        child.on('close', (code) => resolve({ code, screen }));
+      });
+    const typed = await onTerminal(password);
+    transcripts.push(typed.screen);
+    expect(typed.code, typed.screen).toBe(0);
+    expect(typed.screen).not.toContain(password);
+    const id = /([0-9a-f-]{36})/.exec(typed.screen)![1]!;
+    expect(await storedPassword(project, id)).toBe(password);
+    const empty = await onTerminal('');
+    expect(empty.code).toBe(2);
+    expect(empty.screen).toContain('No password entered.');
   });
 
   it('names the missing flag: --docker-server, or the two password flags; never echoes a mistyped password option’s value', async () => {
