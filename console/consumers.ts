@@ -47,7 +47,12 @@ export function consumersPanel(api: Api, project: string, endpoint: string, regi
     reveal,
     error,
     revealed,
-    snippet('docker ~/.docker/config.json', credHelpersSnippet(registries)),
-    snippet('kubelet credential provider', kubeletProviderConfig({ matchImages: kubeletMatchImages(registries), project, endpoint })),
+    ...(registries.length === 0
+      ? // An empty credHelpers is no use, and the kubelet refuses a provider whose matchImages is empty.
+        [h('p', { class: 'hint' }, 'Add a credential first: the docker credHelpers entries and the kubelet provider\'s matchImages list the registries of this project\'s credentials, and there are none yet.')]
+      : [
+          snippet('docker ~/.docker/config.json', credHelpersSnippet(registries)),
+          snippet('kubelet credential provider', kubeletProviderConfig({ matchImages: kubeletMatchImages(registries), project, endpoint })),
+        ]),
   );
 }
