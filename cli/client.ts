@@ -18,7 +18,7 @@ import {
   type ErrorBody,
   type RegistryAuth,
 } from '../functions/contract/schemas.ts';
-import type { OutgoingRequest } from './sigv4.ts';
+import type { OutgoingRequest, Signer } from '../common/outgoing-request.ts';
 import { nodeTransport, ResponseTooLargeError, type Transport, type TransportResponse } from './transport.ts';
 
 /** The API answered with an error status; `body` is its JSON error when it sent one. */
@@ -56,7 +56,6 @@ export class ProtocolError extends Error {
   override name = 'ProtocolError';
 }
 
-export type Signer = (request: OutgoingRequest) => Promise<Record<string, string>>;
 
 export interface ClientOptions {
   readonly endpoint: string;

@@ -7,7 +7,7 @@ import { parseServer } from '../functions/core/registry.ts';
 import { ApiError, isNoCredential } from './client.ts';
 import { UsageError } from './config.ts';
 import { connect, describeError, Failure, type Connection } from './connect.ts';
-import { goJson, sortedMap } from './go-json.ts';
+import { goJson, sortedMap } from '../common/go-json.ts';
 import type { Io } from './io.ts';
 import { versionLine } from './version.ts';
 

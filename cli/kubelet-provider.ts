@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { isNoCredential } from './client.ts';
 import { UsageError } from './config.ts';
 import { connect, describeError, type Connection, type ConnectionFlags } from './connect.ts';
-import { goJson } from './go-json.ts';
+import { goJson } from '../common/go-json.ts';
 import type { Io } from './io.ts';
 import { versionLine } from './version.ts';
 

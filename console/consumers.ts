@@ -1,6 +1,6 @@
 // What consumers need: snippets with no password, and the pull secret only on an explicit reveal.
-import { goMarshal } from '../cli/go-json.ts';
-import { defaultSecretName, pullSecretManifest, pullSecretYaml } from '../cli/pull-secret-yaml.ts';
+import { goMarshal } from '../common/go-json.ts';
+import { defaultSecretName, pullSecretManifest, pullSecretYaml } from '../common/pull-secret-yaml.ts';
 import { ApiError, type Api } from './api.ts';
 import { copyText, h } from './dom.ts';
 import { credHelpersSnippet, kubeletMatchImages, kubeletProviderConfig, pullSecretCommand } from './snippets.ts';
