@@ -183,9 +183,12 @@ function apiError(response: TransportResponse, text: string): ApiError {
   return new ApiError(response.status, `HTTP ${response.status}: ${message}${hint ? `; ${hint}` : ''}`);
 }
 
-/** What to do about API Gateway's 403, by its message: only an IAM denial is about grants. */
+/**
+ * What to do about API Gateway's 403, by its message: only an IAM denial is about grants (an HTTP
+ * API says just `Forbidden`; the REST form, and npm start, name the caller and the action).
+ */
 const refusalHints: [RegExp, string][] = [
-  [/is not authorized to perform/, 'the AWS identity signing the request needs execute-api:Invoke on this project for this capability (a grant, see grantProjectAccess)'],
+  [/is not authorized to perform|^Forbidden$/, 'the AWS identity signing the request needs execute-api:Invoke on this project for this capability (a grant, see grantProjectAccess)'],
   [/should be scoped to a valid region/, "the request was signed for another region: set --region (or REGCRED_REGION) to the API's region"],
   [/signature we calculated does not match/, 'the signature is wrong: check the secret access key, and that nothing between here and the API rewrites the request'],
   [/security token included in the request is invalid|token included in the request is expired/, 'the AWS credentials are not valid here (unknown key, or an expired session): refresh them'],

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { refusalHint } from '../../cli/client.ts';
 
 describe('refusalHint', () => {
-  it('an IAM denial names the missing grant', () => {
+  it('an IAM denial names the missing grant: an HTTP API\'s plain Forbidden, or the form naming the caller', () => {
+    expect(refusalHint('Forbidden')).toMatch(/needs execute-api:Invoke .* grant/);
     const denied = 'User: arn:aws:sts::000000000000:assumed-role/ci-reader/s is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:000000000000:abc/$default/GET/projects/b/docker-credentials';
     expect(refusalHint(denied)).toMatch(/needs execute-api:Invoke .* grant/);
   });
@@ -22,6 +23,6 @@ describe('refusalHint', () => {
   });
 
   it('an unknown 403 gets no guess', () => {
-    expect(refusalHint('Forbidden')).toBeUndefined();
+    expect(refusalHint('Access denied by a proxy')).toBeUndefined();
   });
 });
