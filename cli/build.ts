@@ -2,7 +2,7 @@
 // runtime dependency inside, so an installed package needs no node_modules and no build step. The
 // SigV4 signer and the AWS credential chain are their own file (dist/sigv4.mjs), imported only when
 // an endpoint needs signing, so a bin's usual run loads one small file.
-// Run by `prepare`, i.e. by `npm ci` in a checkout (so `npx regcred` works there) and by `npm pack`
+// Run by `prepare`, i.e. by `npm ci` in a checkout (so `npx regcred` works there), by `npm run package`
 // (so the package ships fresh bins), and by the tests.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -18,7 +18,7 @@ import {
   type ErrorBody,
   type RegistryAuth,
 } from '../functions/contract/schemas.ts';
-import type { OutgoingRequest } from './sigv4.ts';
+import type { OutgoingRequest, Signer } from '../common/outgoing-request.ts';
 import { nodeTransport, ResponseTooLargeError, type Transport, type TransportResponse } from './transport.ts';
 
 /** The API answered with an error status; `body` is its JSON error when it sent one. */
@@ -56,7 +56,6 @@ export class ProtocolError extends Error {
   override name = 'ProtocolError';
 }
 
-export type Signer = (request: OutgoingRequest) => Promise<Record<string, string>>;
 
 export interface ClientOptions {
   readonly endpoint: string;
@@ -180,11 +179,25 @@ function apiError(response: TransportResponse, text: string): ApiError {
   if (body) return new ApiError(response.status, body.message, body);
   // API Gateway's own refusals (403 from IAM auth, 429 throttling) are {"message": "..."}.
   const message = gatewayMessage ?? (response.statusText || 'no message');
-  const hint =
-    response.status === 403
-      ? '; the AWS identity signing the request needs execute-api:Invoke on this project for this capability (see grantProjectAccess)'
-      : '';
-  return new ApiError(response.status, `HTTP ${response.status}: ${message}${hint}`);
+  const hint = response.status === 403 ? refusalHint(message) : undefined;
+  return new ApiError(response.status, `HTTP ${response.status}: ${message}${hint ? `; ${hint}` : ''}`);
+}
+
+/**
+ * What to do about API Gateway's 403, by its message: only an IAM denial is about grants (an HTTP
+ * API says just `Forbidden`; the REST form, and npm start, name the caller and the action).
+ */
+const refusalHints: [RegExp, string][] = [
+  [/is not authorized to perform|^Forbidden$/, 'the AWS identity signing the request needs execute-api:Invoke on this project for this capability (a grant, see grantProjectAccess)'],
+  [/should be scoped to a valid region/, "the request was signed for another region: set --region (or REGCRED_REGION) to the API's region"],
+  [/signature we calculated does not match/, 'the signature is wrong: check the secret access key, and that nothing between here and the API rewrites the request'],
+  [/security token included in the request is invalid|token included in the request is expired/, 'the AWS credentials are not valid here (unknown key, or an expired session): refresh them'],
+  [/Signature expired|Signature not yet current/, "this machine's clock is off by more than 5 minutes: correct it"],
+  [/Missing Authentication Token/, 'the request was not signed, or no route has this path: check --endpoint and --sigv4'],
+];
+
+export function refusalHint(message: string): string | undefined {
+  return refusalHints.find(([pattern]) => pattern.test(message))?.[1];
 }
 
 function redirected(response: TransportResponse, base: string): ApiError {

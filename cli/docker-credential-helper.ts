@@ -7,8 +7,9 @@ import { parseServer } from '../functions/core/registry.ts';
 import { ApiError, isNoCredential } from './client.ts';
 import { UsageError } from './config.ts';
 import { connect, describeError, Failure, type Connection } from './connect.ts';
-import { goJson, sortedMap } from './go-json.ts';
+import { goJson, sortedMap } from '../common/go-json.ts';
 import type { Io } from './io.ts';
+import { versionLine } from './version.ts';
 
 const helperName = 'docker-credential-regcred';
 const notFoundMessage = 'credentials not found in native keychain';
@@ -35,7 +36,7 @@ export async function runHelper(
   }
   const verb = argv[0];
   if (verb === 'version' || verb === '--version' || verb === '-v') {
-    io.out(`${helperName} (regcred) ${version()}\n`);
+    io.out(`${versionLine(helperName, version())}\n`);
     return 0;
   }
   if (verb === '--help' || verb === '-h') {

@@ -16,7 +16,7 @@ export interface TailOptions {
   readonly pollMs?: number;
 }
 
-/** REGCRED_HOME, else ./.regcred; an empty REGCRED_HOME is a usage error. */
+/** REGCRED_HOME, else the running stack's home (regcredHome); an empty REGCRED_HOME is a usage error. */
 export function defaultHome(): string {
   return regcredHome();
 }

@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 import { isNoCredential } from './client.ts';
 import { UsageError } from './config.ts';
 import { connect, describeError, type Connection, type ConnectionFlags } from './connect.ts';
-import { goJson } from './go-json.ts';
+import { goJson } from '../common/go-json.ts';
 import type { Io } from './io.ts';
+import { versionLine } from './version.ts';
 
 const providerName = 'regcred-kubelet-credential-provider';
 export const apiVersion = 'credentialprovider.kubelet.k8s.io/v1';
@@ -56,7 +57,7 @@ export async function runProvider(
       return 0;
     }
     if (values.version) {
-      io.out(`${version()}\n`);
+      io.out(`${versionLine('regcred-kubelet-credential-provider', version())}\n`);
       return 0;
     }
     const cacheDuration = goDuration(values['cache-duration'] ?? defaultCacheDuration);

@@ -3,17 +3,34 @@
 // address, and only a lock file of this user's, in a directory only this user can write, naming a
 // loopback http URL (checkSetting checks the URL). Pure node:fs, so the bins may bundle it.
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from './config.ts';
 
 /** The lock file's name in the regcred home; local/stack.ts writes it (a test keeps the two in step). */
 export const lockFileName = 'regcred.lock';
 
-/** The local stack's data directory: REGCRED_HOME, else .regcred in the working directory. */
+/**
+ * The local stack's data directory: REGCRED_HOME; else the `.regcred` of a running `npm start`, in
+ * the working directory or the nearest parent that has one, else in the checkout this CLI runs from
+ * (npm start's default); else .regcred in the working directory.
+ */
 export function regcredHome(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
   const home = env['REGCRED_HOME'];
   if (home === '') throw new UsageError('REGCRED_HOME is set but empty; set it to the local stack\'s data directory or unset it.');
-  return resolve(cwd, home ?? '.regcred');
+  if (home !== undefined) return resolve(cwd, home);
+  return homeCandidates(resolve(cwd)).find((dir) => runningLocalApiUrl(dir) !== undefined) ?? resolve(cwd, '.regcred');
+}
+
+function homeCandidates(cwd: string): string[] {
+  const homes = [];
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    homes.push(join(dir, '.regcred'));
+    if (dirname(dir) === dir) break;
+  }
+  // cli/ in a checkout, or dist/ of the package: either way `../.regcred` is where npm start keeps its data.
+  homes.push(fileURLToPath(new URL('../.regcred', import.meta.url)));
+  return homes;
 }
 
 export function noEndpointMessage(home: string): string {

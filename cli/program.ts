@@ -10,7 +10,8 @@ import { connect as connectWith, describeError, Failure } from './connect.ts';
 import { defaultHome, tailEvents } from './events.ts';
 import { processIo, type Io } from './io.ts';
 import { defaultSecretName, pullSecret, pullSecretYaml } from './pull-secret.ts';
-import { packageVersion } from './version.ts';
+import { PromptCancelled } from './prompt.ts';
+import { versionLine } from './version.ts';
 import { credentialTable } from './table.ts';
 import { terminalJson, terminalSafe } from './terminal.ts';
 
@@ -51,7 +52,7 @@ function withoutOptionValues(text: string): string {
 function buildProgram(io: Io): Command {
   const program = new Command('regcred')
     .description('Store, list, delete and use container-registry credentials in a regcred vault.')
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(versionLine('regcred'), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(withoutOptionValues(text)) })
     .configureHelp({ showGlobalOptions: true })
@@ -92,11 +93,13 @@ Example:
       --docker-email me@example.com --docker-password-stdin --verify < keyfile.json`,
     )
     .action(async (options: AddOptions, command: Command) => {
-      const password = await passwordFrom(options, io);
+      // On a terminal with no password given, ask for it (after the settings are known to be complete), as docker login does.
+      const prompt = options.dockerPassword === undefined && !options.dockerPasswordStdin ? io.promptSecret : undefined;
+      const given = prompt ? undefined : await passwordFrom(options, io);
       const { client, project } = await connect(command);
       const request: AddCredentialRequest = {
         server: options.dockerServer,
-        password,
+        password: given ?? (await promptedPassword(prompt!)),
         ...(options.dockerUsername !== undefined && { username: options.dockerUsername }),
         ...(options.dockerEmail !== undefined && { email: options.dockerEmail }),
       };
@@ -235,8 +238,8 @@ Example:
       'after',
       `
 Example:
-  $ regcred docker config-json > auth.json    # holds passwords: run umask 077 first
-  $ skopeo inspect --authfile auth.json docker://ghcr.io/org/app:1.2`,
+  $ regcred docker config-json > "\${authfile:=$(mktemp)}"    # passwords: into a new file only you can read
+  $ skopeo inspect --authfile "$authfile" docker://ghcr.io/org/app:1.2; rm -f "$authfile"`,
     )
     .action(async (_options: unknown, command: Command) => {
       const { client, project } = await connect(command);
@@ -249,7 +252,7 @@ Example:
     .command('tail')
     .description('print the events `npm start` published (REGCRED_HOME/events.ndjson); deployed stacks publish to EventBridge')
     .option('-f, --follow', 'keep printing events as they arrive (Ctrl-C to stop)')
-    .option('--home <dir>', 'the local stack\'s data directory (env REGCRED_HOME, default ./.regcred)')
+    .option('--home <dir>', 'the local stack\'s data directory (env REGCRED_HOME; default: the running npm start\'s .regcred, here or above, or in this checkout)')
     .addOption(outputOption())
     .addHelpText('after', '\nExample:\n  $ regcred events tail -f --home .regcred\n  $ regcred events tail -o json | jq .detail.data')
     .action(async (options: { follow?: boolean; home?: string; output: 'text' | 'json' }) => {
@@ -341,6 +344,14 @@ function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 }
 
+async function promptedPassword(prompt: (text: string) => Promise<string>): Promise<string> {
+  const password = await prompt('Password: ').catch((error: unknown) => {
+    throw error instanceof PromptCancelled ? new UsageError(error.message) : error;
+  });
+  if (!password) throw new UsageError('No password entered.');
+  return password;
+}
+
 async function passwordFrom(options: PasswordOptions, io: Io): Promise<string> {
   if (options.dockerPassword !== undefined && options.dockerPasswordStdin) {
     throw new UsageError('Give either --docker-password or --docker-password-stdin, not both.');
@@ -351,7 +362,7 @@ async function passwordFrom(options: PasswordOptions, io: Io): Promise<string> {
     return password;
   }
   if (options.dockerPassword === undefined) {
-    throw new UsageError('A password is required: pipe it to --docker-password-stdin, or pass --docker-password <password>.');
+    throw new UsageError('A password is required: pipe it to --docker-password-stdin, pass --docker-password <password>, or run on a terminal to be asked for it.');
   }
   if (!options.dockerPassword) throw new UsageError('--docker-password must not be empty.');
   io.err('warning: --docker-password leaves the password in shell history and the process list; use --docker-password-stdin.\n');

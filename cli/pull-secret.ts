@@ -2,11 +2,11 @@
 // kubernetes.io/dockerconfigjson, data key .dockerconfigjson = the {"auths"} JSON in base64, byte
 // for byte as kubectl (Go) marshals it.
 import { UsageError } from './config.ts';
-import { goMarshal } from './go-json.ts';
+import { goMarshal } from '../common/go-json.ts';
 
-import { pullSecretManifest } from './pull-secret-yaml.ts';
+import { pullSecretManifest } from '../common/pull-secret-yaml.ts';
 
-export { defaultSecretName, pullSecretYaml } from './pull-secret-yaml.ts';
+export { defaultSecretName, pullSecretYaml } from '../common/pull-secret-yaml.ts';
 
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

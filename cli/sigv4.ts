@@ -4,15 +4,9 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { OutgoingRequest } from '../common/outgoing-request.ts';
 
 export const signingService = 'execute-api';
-
-export interface OutgoingRequest {
-  readonly method: string;
-  readonly url: URL;
-  readonly headers: Record<string, string>;
-  readonly body?: string;
-}
 
 export interface SigningOptions {
   readonly region: string;

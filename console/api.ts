@@ -2,10 +2,9 @@
 // schemas for the answers. Locally requests go unsigned; deployed, `sign` adds SigV4 headers.
 import { expandPath, routes, type Route } from '../functions/contract/routes.ts';
 import { credential, credentialPage, dockerConfig, readError, verifyResult, type ErrorBody } from '../functions/contract/schemas.ts';
-import type { OutgoingRequest } from '../cli/sigv4.ts';
+import type { OutgoingRequest, Signer } from '../common/outgoing-request.ts';
 
-export type { OutgoingRequest };
-export type Signer = (request: OutgoingRequest) => Promise<Record<string, string>>;
+export type { OutgoingRequest, Signer };
 
 /** An API refusal: its own message, the fields it names and, for 429, when to try again. */
 export class ApiError extends Error {

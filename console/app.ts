@@ -36,14 +36,24 @@ function start(api: Api): void {
   const say = (message: string) => (status.textContent = message);
   let pageTokens: (string | undefined)[] = [undefined];
 
-  picker.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const parsed = projectName.safeParse(project.input.value.trim());
+  /** Opens a project by name as typed or as the address names it; the address then names it (a bookmarkable #/projects/<name>). */
+  const choose = (typed: string, replace = false) => {
+    project.input.value = typed;
+    const parsed = projectName.safeParse(typed);
     showError(project, parsed.success ? undefined : parsed.error.issues[0]?.message);
     if (!parsed.success) return project.input.focus();
     localStorage.setItem(projectKey, parsed.data);
     pageTokens = [undefined];
+    if (location.hash !== projectHash(parsed.data)) history[replace ? 'replaceState' : 'pushState'](null, '', projectHash(parsed.data));
     void open(parsed.data);
+  };
+  picker.addEventListener('submit', (event) => {
+    event.preventDefault();
+    choose(project.input.value.trim());
+  });
+  addEventListener('popstate', () => {
+    const named = projectInHash();
+    if (named !== undefined) choose(named);
   });
 
   async function open(name: string, message?: string): Promise<void> {
@@ -80,9 +90,22 @@ function start(api: Api): void {
     if (name) void open(name, `${pageSize.input.value} per page.`);
   });
 
-  const remembered = localStorage.getItem(projectKey);
-  if (remembered) void open(remembered);
+  const first = projectInHash() ?? localStorage.getItem(projectKey);
+  if (first) choose(first, true);
   else project.input.focus();
+}
+
+const projectHash = (name: string) => `#/projects/${encodeURIComponent(name)}`;
+
+/** The project the address names (`#/projects/<name>`), unchecked: choose() checks it like a typed one. */
+function projectInHash(): string | undefined {
+  const match = /^#\/projects\/([^/]*)$/.exec(location.hash);
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return match[1];
+  }
 }
 
 const dateTime = (iso: string | null) => (iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 16) : '-');

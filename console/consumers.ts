@@ -1,6 +1,6 @@
 // What consumers need: snippets with no password, and the pull secret only on an explicit reveal.
-import { goMarshal } from '../cli/go-json.ts';
-import { defaultSecretName, pullSecretManifest, pullSecretYaml } from '../cli/pull-secret-yaml.ts';
+import { goMarshal } from '../common/go-json.ts';
+import { defaultSecretName, pullSecretManifest, pullSecretYaml } from '../common/pull-secret-yaml.ts';
 import { ApiError, type Api } from './api.ts';
 import { copyText, h } from './dom.ts';
 import { credHelpersSnippet, kubeletMatchImages, kubeletProviderConfig, pullSecretCommand } from './snippets.ts';
@@ -47,7 +47,12 @@ export function consumersPanel(api: Api, project: string, endpoint: string, regi
     reveal,
     error,
     revealed,
-    snippet('docker ~/.docker/config.json', credHelpersSnippet(registries)),
-    snippet('kubelet credential provider', kubeletProviderConfig({ matchImages: kubeletMatchImages(registries), project, endpoint })),
+    ...(registries.length === 0
+      ? // An empty credHelpers is no use, and the kubelet refuses a provider whose matchImages is empty.
+        [h('p', { class: 'hint' }, 'Add a credential first: the docker credHelpers entries and the kubelet provider\'s matchImages list the registries of this project\'s credentials, and there are none yet.')]
+      : [
+          snippet('docker ~/.docker/config.json', credHelpersSnippet(registries)),
+          snippet('kubelet credential provider', kubeletProviderConfig({ matchImages: kubeletMatchImages(registries), project, endpoint })),
+        ]),
   );
 }

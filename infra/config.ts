@@ -17,6 +17,8 @@ export const contextKeys = {
   throttling: 'regcred:throttling',
   /** Days the audited functions' log groups keep their lines (resolve, dockerconfigjson, the provider): at least 365. */
   auditLogRetentionDays: 'regcred:auditLogRetentionDays',
+  /** Who the dead-letter alarms notify: `[{ "protocol": "email", "endpoint": "ops@example.com" }]` (email, https or sms). */
+  alarmSubscriptions: 'regcred:alarmSubscriptions',
 } as const;
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -27,7 +29,10 @@ export const grant = z.strictObject({
   project: projectName,
   capabilities: z.array(capability).min(1),
   /** The caller: an IAM role of this account or of another one. */
-  principal: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'),
+  principal: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)')
+    .refine((arn) => !arn.includes(':role/aws-service-role/'), 'is a service-linked role: it takes no policy and only its AWS service may assume it; grant a role your team or node uses'),
 });
 export type ProjectGrant = z.infer<typeof grant>;
 
@@ -75,6 +80,13 @@ export const auditLogRetentionDays = z
   .refine((d) => auditRetentionChoices.includes(d), `must be a CloudWatch Logs retention period of at least a year: ${auditRetentionChoices.join(', ')} (9999: never expire)`)
   .default(RetentionDays.ONE_YEAR);
 
+export const alarmSubscription = z.discriminatedUnion('protocol', [
+  z.strictObject({ protocol: z.literal('email'), endpoint: z.email() }),
+  z.strictObject({ protocol: z.literal('https'), endpoint: z.url({ protocol: /^https$/ }) }),
+  z.strictObject({ protocol: z.literal('sms'), endpoint: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be a phone number in E.164 form (+<country><number>)') }),
+]);
+export type AlarmSubscription = z.infer<typeof alarmSubscription>;
+
 export interface DeployConfig {
   readonly grants: readonly ProjectGrant[];
   readonly consoleGrants: readonly ConsoleGrant[];
@@ -82,6 +94,8 @@ export interface DeployConfig {
   readonly throttling: Throttling;
   /** Retention of the audited functions' log groups (kept when the stack is deleted). */
   readonly auditLogRetention: RetentionDays;
+  /** Who the alarms' topic notifies. */
+  readonly alarmSubscriptions: readonly AlarmSubscription[];
 }
 
 export function deployConfig(node: Node): DeployConfig {
@@ -89,9 +103,21 @@ export function deployConfig(node: Node): DeployConfig {
   const path = file === undefined ? undefined : isAbsolute(file) ? file : join(repoRoot, file);
   const configured = path && existsSync(path) ? parse(grantsFile, readJson(path), path) : { grants: [], console: [], stacks: [] };
   return { grants: configured.grants, consoleGrants: configured.console, stackGrants: configured.stacks,
-    throttling: parse(throttling, node.tryGetContext(contextKeys.throttling) ?? {}, `context ${contextKeys.throttling}`),
+    throttling: parse(throttling, structuredContext(node, contextKeys.throttling) ?? {}, `context ${contextKeys.throttling}`),
     auditLogRetention: parse(auditLogRetentionDays, node.tryGetContext(contextKeys.auditLogRetentionDays), `context ${contextKeys.auditLogRetentionDays}`) as RetentionDays,
+    alarmSubscriptions: parse(z.array(alarmSubscription), structuredContext(node, contextKeys.alarmSubscriptions) ?? [], `context ${contextKeys.alarmSubscriptions}`),
   };
+}
+
+/** A context value; `cdk -c key=<json>` hands the app a string, which is parsed here. */
+function structuredContext(node: Node, key: string): unknown {
+  const value: unknown = node.tryGetContext(key);
+  if (typeof value !== 'string' || !/^\s*[[{]/.test(value)) return value;
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new Error(`context ${key}: ${(error as Error).message}`);
+  }
 }
 
 function readJson(path: string): unknown {

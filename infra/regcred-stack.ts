@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { deployConfig } from './config.ts';
+import { AlarmNotifications } from './constructs/alarm-notifications.ts';
 import { ConsoleHosting } from './constructs/console-hosting.ts';
 import { CredentialEvents } from './constructs/credential-events.ts';
 import { CredentialProvider } from './constructs/credential-provider.ts';
@@ -31,6 +32,7 @@ export class RegcredStack extends Stack {
   readonly reverification: Reverification;
   readonly credentialProvider: CredentialProvider;
   readonly console: ConsoleHosting;
+  readonly alarms: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: RegcredStackProps = {}) {
     super(scope, id, { description: 'regcred: a serverless vault for container-registry credentials', ...props });
@@ -53,12 +55,17 @@ export class RegcredStack extends Stack {
     this.console = new ConsoleHosting(this, 'Console', { api: this.api, grants: config.consoleGrants });
     // Last: the key policy names every role of the stack that uses the key, whichever construct made it.
     allowKeyUse(this.storage.key, keyUsersIn(this));
+    this.alarms = new AlarmNotifications(this, 'Alarms', { subscriptions: config.alarmSubscriptions });
+    this.alarms.notifyFrom(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the regcred API (SigV4, service execute-api)' });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
     new CfnOutput(this, 'KeyAlias', { value: this.storage.alias.aliasName });
     // Teardown needs the key id after the alias is gone (the key is retained).
     new CfnOutput(this, 'KeyId', { value: this.storage.key.keyId, description: 'The retained KMS key: schedule its deletion with this id' });
+    new CfnOutput(this, 'UserPoolId', { value: this.console.userPool.userPoolId, description: 'The console users\' Cognito user pool (aws cognito-idp admin-create-user --user-pool-id ...)' });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The regcred web console (sign in with a user of the UserPoolId pool)' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'SNS topic the dead-letter alarms notify (subscriptions: context regcred:alarmSubscriptions)' });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: `Credential events (source ${this.events.source})` });
     new CfnOutput(this, 'CredentialProviderServiceToken', {
       value: this.credentialProvider.serviceToken,

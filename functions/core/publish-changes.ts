@@ -1,10 +1,10 @@
-import { credentialEvent, type TableChange } from './credential-events.ts';
+import { credentialEvent, type CredentialChange } from './credential-events.ts';
 import type { EventSink } from './ports.ts';
 
 export interface StreamedChange {
   /** The stream's sequence number: what a partial batch failure names to resume from. */
   readonly sequenceNumber: string;
-  readonly change: TableChange;
+  readonly change: CredentialChange;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -91,6 +91,8 @@ export class RegcredFunction extends Construct {
         banner: requireShim,
         esbuildArgs: { '--tree-shaking': 'true' },
         forceDockerBundling: false,
+        // Warnings and errors only: `npm run synth` stays quiet (esbuild's default also lists every output file).
+        logLevel: LogLevel.WARNING,
       },
     });
     const also = props.alsoOnAnyResource;

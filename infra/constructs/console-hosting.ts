@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Distribution, HeadersFrameOption, HeadersReferrerPolicy, ResponseHeadersPolicy, ViewerProtocolPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { FeaturePlan, Mfa, OAuthScope, UserPool, StandardThreatProtectionMode, type UserPoolClient, type UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
@@ -72,6 +72,8 @@ export class ConsoleHosting extends Construct {
   readonly domain: UserPoolDomain;
   readonly identityPool: IdentityPool;
   readonly apiCors: AwsCustomResource;
+  /** The console's address, `https://<distribution>/`. */
+  readonly url: string;
 
   constructor(scope: Construct, id: string, props: ConsoleHostingProps) {
     super(scope, id);
@@ -185,10 +187,12 @@ export class ConsoleHosting extends Construct {
       distribution: this.distribution,
       distributionPaths: ['/*'],
       memoryLimit: 256,
+      // Deleting the deployment deletes its files, so `cdk destroy` finds the bucket empty and can delete it.
+      retainOnDelete: false,
     });
     acknowledgeHosting(this, deployment);
     acknowledgeCorsSetter(this);
-    new CfnOutput(this, 'Url', { value: `${consoleUrl}/`, description: 'The regcred web console (sign in with a user of the Users pool)' });
+    this.url = `${consoleUrl}/`;
   }
 }
 

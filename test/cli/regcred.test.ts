@@ -1,6 +1,7 @@
 // End-to-end: the `regcred` CLI against the run's `npm start` stack, through run() (the bin's own entry) in
 // this process, and as the bin in a subprocess for what only a process shows (version, help, exit).
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -238,6 +239,33 @@ describe('usage errors exit 2', () => {
     }
   });
 
+  it('on a terminal, add-credentials with no password option asks for it without echo, as docker login does; an empty answer is a usage error', async () => {
+    const project = uniqueProject('cli');
+    const password = secret('typed');
+    /** Runs add-credentials on a pseudo-terminal (util-linux `script`); types `answer` once the prompt shows. */
+    const onTerminal = (answer: string) =>
+      new Promise<{ code: number | null; screen: string }>((resolve) => {
+        const args = [process.execPath, bin, 'docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-server', 'ghcr.io'];
+        const child = spawn('script', ['-qec', args.map((a) => `'${a}'`).join(' '), '/dev/null'], { env: cleanEnv({ XDG_CONFIG_HOME: configHome }) });
+        let screen = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          const before = screen;
+          screen += chunk.toString('utf8');
+          if (!before.includes('Password: ') && screen.includes('Password: ')) child.stdin.write(`${answer}\r`);
+        });
+        child.on('close', (code) => resolve({ code, screen }));
+      });
+    const typed = await onTerminal(password);
+    transcripts.push(typed.screen);
+    expect(typed.code, typed.screen).toBe(0);
+    expect(typed.screen).not.toContain(password);
+    const id = /([0-9a-f-]{36})/.exec(typed.screen)![1]!;
+    expect(await storedPassword(project, id)).toBe(password);
+    const empty = await onTerminal('');
+    expect(empty.code).toBe(2);
+    expect(empty.screen).toContain('No password entered.');
+  });
+
   it('names the missing flag: --docker-server, or the two password flags; never echoes a mistyped password option’s value', async () => {
     const project = uniqueProject('cli');
     const noServer = await regcred(['docker', 'add-credentials', '--project', project, '--endpoint', apiUrl, '--docker-password-stdin'], {
@@ -389,9 +417,13 @@ describe('SigV4 from the command line', () => {
       'HTTP 403: The security token included in the request is invalid.',
       "HTTP 403: Credential should be scoped to a valid region, not 'eu-west-1'.",
     ];
+    // None is about grants: each says what to fix instead.
+    const hints = [/the signature is wrong: check the secret access key/, /credentials are not valid here/, /signed for another region: set --region/];
     for (const [i, result] of refusals.entries()) {
       expect(result).toMatchObject({ code: 1, stdout: '' });
       expect(result.stderr).toContain(`error: ${messages[i]}`);
+      expect(result.stderr).toMatch(hints[i]!);
+      expect(result.stderr).not.toMatch(/grant/);
       noStackTrace(result.stderr);
     }
     const listed = await regcred(['docker', 'list-credentials', '-o', 'json', ...sigv4(project)], { env: localAws });
@@ -419,6 +451,29 @@ describe('SigV4 from the command line', () => {
     expect(JSON.parse(listed.stdout).map((c: { id: string }) => c.id)).toEqual([untouched.json.id]);
   });
 
+  it("signs with the README's cross-account profile: AWS_CONFIG_FILE and AWS_PROFILE, a credential_process that assumes the role with a source identity", async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const profile = readme.match(/```ini\n# \/etc\/regcred\/aws-config\n([\s\S]*?)```/)![1]!;
+    const env = Object.fromEntries([...readme.matchAll(/- name: (AWS_CONFIG_FILE|AWS_PROFILE)\n\s+value: (\S+)/g)].map((m) => [m[1]!, m[2]!]));
+    expect(env).toEqual({ AWS_CONFIG_FILE: '/etc/regcred/aws-config', AWS_PROFILE: 'regcred' });
+    // No STS here: an `aws` on PATH answers assume-role with the local stack's keys, and only when
+    // called as the README calls it (a source identity, and not under the profile it serves).
+    const dir = mkdtempSync(join(configHome, 'aws-'));
+    const fakeAws = join(dir, 'aws');
+    writeFileSync(fakeAws, `#!/bin/sh
+[ -z "$AWS_PROFILE$AWS_CONFIG_FILE" ] || { echo "called under the profile" >&2; exit 1; }
+case "$*" in *"sts assume-role"*"--source-identity $(hostname)"*) ;; *) echo "unexpected: $*" >&2; exit 1;; esac
+echo '{"Credentials":{"AccessKeyId":"regcredlocal","SecretAccessKey":"regcredlocal","SessionToken":"","Expiration":"2999-01-01T00:00:00Z"}}'
+`, { mode: 0o700 });
+    const configFile = join(dir, 'aws-config');
+    writeFileSync(configFile, profile);
+    const project = uniqueProject('cli');
+    const listed = await regcred(['docker', 'list-credentials', '-o', 'json', ...sigv4(project)], {
+      env: { AWS_CONFIG_FILE: configFile, AWS_PROFILE: env['AWS_PROFILE']!, PATH: `${dir}:${process.env['PATH']}`, AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    expect(listed).toMatchObject({ code: 0, stdout: '[]\n', stderr: '' });
+  });
+
   it('exits 1 without a stack trace when there are no AWS credentials to sign with', async () => {
     const nowhere = join(configHome, 'missing');
     const result = await regcred(['docker', 'list-credentials', '--project', 'demo', '--endpoint', signedUrl, '--sigv4', '--region', 'eu-west-1'], {
@@ -437,8 +492,8 @@ describe('help and version', () => {
       regcred(['--version'], { nodeArgs: [] }),
       regcred(['--version'], { nodeArgs: ['--no-experimental-strip-types'] }),
     ]);
-    expect(direct).toMatchObject({ code: 0, stdout: `${packageJson.version}\n` });
-    expect(reexec).toMatchObject({ code: 0, stdout: `${packageJson.version}\n` });
+    expect(direct).toMatchObject({ code: 0, stdout: `regcred (regcred) ${packageJson.version}\n` });
+    expect(reexec).toMatchObject({ code: 0, stdout: `regcred (regcred) ${packageJson.version}\n` });
   });
 
   it('--help on every command shows an example (subcommands in-process, the rest through the bin)', async () => {

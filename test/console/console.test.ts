@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiAdd } from '../support/api.ts';
 import { checkedFetch } from '../support/openapi-check.ts';
 import { freePort } from '../support/registry.ts';
 import { expectNoTrackedSecret, trackCredential } from '../support/secret-audit.ts';
@@ -180,6 +181,46 @@ describe('the console', () => {
     expect(new Set(api.map((r) => r.status))).toEqual(new Set([200, 201, 204, 429]));
     expectNoTrackedSecret(await pageTraces(page), 'the console page and its storage');
     await expect(page.evaluate(() => localStorage.getItem('regcred.project'))).resolves.toBe(name);
+  });
+});
+
+describe('the address of a project', () => {
+  it('names the open project (#/projects/<name>); opening that address, or going back, shows that project', async () => {
+    const [empty, stocked] = [project(), project()];
+    await apiAdd(stocked, { server: 'ghcr.io', username: 'octocat', password: secret('octocat', 'address') });
+    const { page } = await recordingPage(browser);
+    await openProject(page, empty);
+    expect(new URL(page.url()).hash).toBe(`#/projects/${empty}`);
+
+    await page.goto(`${apiUrl}/#/projects/${stocked}`);
+    await page.getByRole('heading', { name: `Credentials of ${stocked}` }).waitFor();
+    await expect(page.getByRole('textbox', { name: 'Project', exact: true }).inputValue()).resolves.toBe(stocked);
+    await expect(row(page, 'ghcr.io').count()).resolves.toBe(1);
+
+    await page.getByRole('textbox', { name: 'Project', exact: true }).fill(empty);
+    await page.getByRole('button', { name: 'Open project' }).click();
+    await page.getByRole('heading', { name: `Credentials of ${empty}` }).waitFor();
+    await page.goBack();
+    await page.getByRole('heading', { name: `Credentials of ${stocked}` }).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/projects/${stocked}`);
+
+    await page.goto(`${apiUrl}/#/projects/Not_A_Label`);
+    await eventually(() => errorOf(page, page.getByRole('textbox', { name: 'Project', exact: true }))).toMatch(/DNS label/);
+    await page.context().close();
+  });
+
+  it('with no credentials yet, says to add one instead of a kubelet config with an empty matchImages', async () => {
+    const { page } = await recordingPage(browser);
+    const name = project();
+    await openProject(page, name);
+    await page.getByText('Add a credential first').waitFor();
+    await expect(page.getByLabel('kubelet credential provider', { exact: true }).count()).resolves.toBe(0);
+    await expect(page.getByLabel('docker ~/.docker/config.json', { exact: true }).count()).resolves.toBe(0);
+    await add(page, { preset: 'GitHub (ghcr.io)', username: 'octocat', password: secret('octocat', 'first') });
+    await page.getByLabel('kubelet credential provider', { exact: true }).waitFor();
+    await expect(page.getByLabel('kubelet credential provider', { exact: true }).textContent()).resolves.toContain('      - "ghcr.io"');
+    await expect(page.getByText('Add a credential first').count()).resolves.toBe(0);
+    await page.context().close();
   });
 });
 

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { goJson } from '../../cli/go-json.ts';
+import { goJson } from '../../common/go-json.ts';
 import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { checkedFetch } from '../support/openapi-check.ts';
 import { apiAdd } from '../support/api.ts';

@@ -2,13 +2,13 @@
 // image; skopeo pulls its manifest with the login stored in regcred, (a) through
 // docker-credential-regcred named in the auth file's credHelpers and (b) through the auth file
 // `regcred docker config-json` writes; once the credential is deleted both get 401.
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkedApiUrl } from '../support/checked-proxy.ts';
 import { apiAdd, apiDelete } from '../support/api.ts';
-import { buildBinsForTest, cleanEnv, runBin, systemNode, type BuiltBins } from '../support/bins.ts';
+import { buildBinsForTest, cleanEnv, repoRoot, runBin, systemNode, type BuiltBins } from '../support/bins.ts';
 import { uniqueProject } from '../support/handlers.ts';
 import { freePort, startRegistry, type TestRegistry } from '../support/registry.ts';
 import { runProgram, type Run } from '../support/run.ts';
@@ -43,7 +43,7 @@ afterAll(async () => {
   for (const output of outputs) expectNoTrackedSecret(output, 'skopeo or regcred stderr');
 });
 
-const env = (extra: Record<string, string> = {}) =>
+const env = (extra: Record<string, string | undefined> = {}) =>
   cleanEnv({
     PATH: `${home}:${process.env.PATH ?? ''}`,
     HOME: home,
@@ -102,6 +102,26 @@ describe('skopeo inspect against a registry with htpasswd auth', () => {
 
   it('(b) pulls with --authfile from `regcred docker config-json`', async () => {
     pulled(await inspect(await configJsonFile()));
+  });
+
+  it("(b') the README's auth-file block as written: a private temporary file without XDG_RUNTIME_DIR, the caller's umask untouched", async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('regcred docker config-json >'))!;
+    expect(block).not.toMatch(/umask|XDG_RUNTIME_DIR/);
+    // Only the image is this registry's (plain HTTP); the file's mode and the umask are printed before it is removed.
+    const script = block
+      .replace(/docker:\/\/\S+/, `--tls-verify=false docker://${registry.host}/app:v1`)
+      .replace(/^rm -f/m, `stat -c 'mode %a' "$authfile"; umask; rm -f`);
+    const binDir = mkdtempSync(join(home, 'bin-'));
+    symlinkSync(bins.paths.regcred, join(binDir, 'regcred'));
+    const tmp = mkdtempSync(join(home, 'tmp-'));
+    const result = await runProgram('sh', ['-euc', `umask 022\n${script}`], {
+      env: env({ TMPDIR: tmp, XDG_RUNTIME_DIR: undefined, PATH: `${binDir}:${home}:${process.env['PATH'] ?? ''}` }),
+    });
+    outputs.push(result.stderr);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/"Name": "[^"]+\/app"[\s\S]*\nmode 600\n0022\n$/);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('aborts, not pulls anonymously, when the vault is unreachable (the helper never says not-found for it)', async () => {

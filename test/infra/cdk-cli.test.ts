@@ -39,6 +39,8 @@ describe('npm run synth', () => {
     const { output, requested } = JSON.parse(readFileSync(join(dir, synthRecordFile), 'utf8')) as SynthRecord;
     expect(requested).toEqual([]);
     expect(output).not.toMatch(/feature flags?.*not configured/i);
+    // Quiet by default: no bundling progress, no esbuild file list, no CloudFormation validation warning.
+    expect(output).not.toMatch(/Bundling asset|⚡ Done|index\.mjs|WARNING/);
     // The same synth with notices switched back on, reading that assembly (no second bundling).
     const control = await behindProxy('control', 'synth', ['--app', dir, '--notices']);
     expect(control.code, control.output).toBe(0);

@@ -67,6 +67,25 @@ describe('the grants file', () => {
     expect(outputs.map((o) => o.Value)).toEqual([{ 'Fn::GetAtt': [roleId, 'Arn'] }]);
   });
 
+  it("the access role's output is named after the grant: project, role name and account", () => {
+    const remote = notCondition(conditionFor('444455556666'));
+    expect(Object.entries(json.Outputs as Record<string, { Condition?: string }>).filter(([, o]) => o.Condition === remote).map(([name]) => name)).toEqual(['TeamAK8sNodes444455556666AccessRoleArn']);
+  });
+
+  it('grants to roles of one account share one pair of conditions (no duplicate condition for CloudFormation to warn about)', () => {
+    const { stack } = appWith({}, {
+      grants: ['a', 'b', 'c'].map((name) => ({ project: 'team-a', capabilities: ['read'], principal: `arn:aws:iam::123456789012:role/${name}` })),
+    });
+    const conditions = Object.values(Template.fromStack(stack).toJSON().Conditions as Record<string, unknown>).map((c) => JSON.stringify(c));
+    expect(conditions.filter((c) => c.includes('Fn::Equals') && c.includes('123456789012'))).toHaveLength(1);
+    expect(new Set(conditions).size).toBe(conditions.length);
+  });
+
+  it('refuses two grants whose outputs would share a name, naming both principals', () => {
+    const grants = ['ci-reader', 'ci_reader'].map((name) => ({ project: 'team-a', capabilities: ['read'], principal: `arn:aws:iam::123456789012:role/${name}` }));
+    expect(() => appWith({}, { grants })).toThrow(/role\/ci-reader and arn:aws:iam::123456789012:role\/ci_reader on team-a would share the output TeamACiReader123456789012AccessRoleArn/);
+  });
+
   it('every grant resource is conditional: one of the two forms exists per grant', () => {
     const grantResources = Object.entries(json.Resources as Record<string, { Condition?: string }>).filter(([id]) => id.startsWith('Grants'));
     expect(grantResources).toHaveLength(2 * 3);
@@ -84,6 +103,7 @@ describe('the grants file', () => {
     [{ grants: [{ project: 'team-a', capabilities: [], principal: localRole }] }, /grants\[0\]\.capabilities/],
     [{ grants: [{ project: 'team-a', capabilities: ['read'], principal: 'arn:aws:iam::123456789012:user/me' }] }, /IAM role ARN[\s\S]*grants\[0\]\.principal/],
     [{ grants: [{ project: 'team-a', capabilities: ['read'], principal: '*' }] }, /grants\[0\]\.principal/],
+    [{ grants: [{ project: 'team-a', capabilities: ['read'], principal: 'arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS' }] }, /service-linked role[\s\S]*grants\[0\]\.principal/],
     [{ grants: [{ project: 'team-a', capabilities: ['read'], principal: localRole, extra: 1 }] }, /extra/],
     [{ grants: [{ project: 'a', capabilities: ['read'], principal: localRole }, { project: 'a', capabilities: ['write'], principal: localRole }] }, /repeats the grant[\s\S]*grants\[1\]/],
     ['{ not json', /not valid JSON|Expected property name|JSON/],
@@ -144,6 +164,29 @@ describe('throttling', () => {
     [{ default: { rateLimit: 1, burstLimit: 1.5 } }, /default\.burstLimit/],
   ])('refuses bad settings, naming the field (%#)', (throttling, message) => {
     expect(() => appWith({ [contextKeys.throttling]: throttling })).toThrow(message);
+  });
+});
+
+describe('alarm subscriptions', () => {
+  const subscriptionsOf = (context: Record<string, unknown>) =>
+    Object.values(Template.fromStack(appWith(context).stack).findResources('AWS::SNS::Subscription')).map((r) => r['Properties']);
+
+  it('subscribes the alarm topic as configured, given as JSON (cdk.json) or as the string `cdk -c` passes', () => {
+    const subscriptions = [{ protocol: 'email', endpoint: 'ops@example.com' }, { protocol: 'https', endpoint: 'https://hooks.example.com/regcred' }, { protocol: 'sms', endpoint: '+15555550100' }];
+    const expected = subscriptions.map(({ protocol, endpoint }) => expect.objectContaining({ Protocol: protocol, Endpoint: endpoint }));
+    expect(subscriptionsOf({ [contextKeys.alarmSubscriptions]: subscriptions })).toEqual(expected);
+    expect(subscriptionsOf({ [contextKeys.alarmSubscriptions]: JSON.stringify(subscriptions) })).toEqual(expected);
+    expect(subscriptionsOf({})).toEqual([]);
+  });
+
+  it.each([
+    [[{ protocol: 'email', endpoint: 'not-an-address' }], /alarmSubscriptions[\s\S]*\[0\]\.endpoint/],
+    [[{ protocol: 'https', endpoint: 'http://hooks.example.com/' }], /\[0\]\.endpoint/],
+    [[{ protocol: 'sms', endpoint: '555-0100' }], /E\.164[\s\S]*\[0\]\.endpoint/],
+    [[{ protocol: 'lambda', endpoint: 'x' }], /\[0\]\.protocol/],
+    ['[{ not json', /alarmSubscriptions: .*JSON/],
+  ])('refuses a bad subscription, naming the field (%#)', (subscriptions, message) => {
+    expect(() => appWith({ [contextKeys.alarmSubscriptions]: subscriptions })).toThrow(message);
   });
 });
 

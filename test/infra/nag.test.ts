@@ -101,6 +101,7 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
             'Regcred/Reverification/ScheduleRole/DefaultPolicy AwsSolutions-IAM5[Resource::<ReverificationEnqueuerFunction662A06EB.Arn>:*]',
             'Regcred/CredentialProvider/FrameworkRole/DefaultPolicy AwsSolutions-IAM5[Resource::<CredentialProviderOnEventFunction62DD209C.Arn>:*]',
             ...['Serverless-LambdaDefaultMemorySize', 'Serverless-LambdaDLQ', 'Serverless-LambdaTracing'].map((id) => `Regcred/CredentialProvider/Provider/framework-onEvent ${id}`),
+            'Regcred/Alarms/Topic AwsSolutions-SNS2',
           ],
         )
         .concat(consoleAcknowledgements)

@@ -1,12 +1,12 @@
 // The CLI against a hostile or broken endpoint (a local server on 127.0.0.1 playing one): it never
 // follows a redirect, so the password is never re-sent elsewhere, and nothing the server says
 // reaches the terminal with escape sequences or other control characters in it.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockFileName } from '../../cli/local-stack-lock.ts';
+import { lockFileName, regcredHome } from '../../cli/local-stack-lock.ts';
 import { run } from '../../cli/program.ts';
 import { maxResponseBytes } from '../../cli/transport.ts';
 import { lockFile as stackLockFile } from '../../local/stack.ts';
@@ -208,6 +208,22 @@ describe('with no endpoint configured', () => {
     const result = await listWithHome(home({ pid: process.pid, apiUrl: endpoint.url }));
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(endpoint.requests).toHaveLength(1);
+  });
+
+  it("without REGCRED_HOME, finds a running stack's .regcred from a subdirectory (nearest first), else names ./.regcred", () => {
+    const checkout = mkdtempSync(join(tmpdir(), 'regcred-checkout-'));
+    homes.push(checkout);
+    const sub = join(checkout, 'a', 'b');
+    mkdirSync(sub, { recursive: true });
+    const dotHome = join(checkout, '.regcred');
+    expect(regcredHome({}, sub)).toBe(join(sub, '.regcred'));
+    mkdirSync(dotHome, { mode: 0o700 });
+    writeFileSync(join(dotHome, lockFileName), JSON.stringify({ pid: process.pid, apiUrl: 'http://127.0.0.1:9' }), { mode: 0o600 });
+    expect(regcredHome({}, sub)).toBe(dotHome);
+    expect(regcredHome({ REGCRED_HOME: 'elsewhere' }, sub)).toBe(join(sub, 'elsewhere'));
+    // A stopped stack's lock (a pid that runs no more) is not a running stack's home.
+    writeFileSync(join(dotHome, lockFileName), JSON.stringify({ pid: 2 ** 22 + 1, apiUrl: 'http://127.0.0.1:9' }), { mode: 0o600 });
+    expect(regcredHome({}, sub)).toBe(join(sub, '.regcred'));
   });
 
   it('fails with "no endpoint configured" (exit 2) rather than guess an address', async () => {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../cli/config.ts';
-import { goJson, goMarshal, sortedMap } from '../../cli/go-json.ts';
+import { goJson, goMarshal, sortedMap } from '../../common/go-json.ts';
 import { goDuration, parseRequest } from '../../cli/kubelet-provider.ts';
 import { pullSecret, pullSecretYaml } from '../../cli/pull-secret.ts';
 

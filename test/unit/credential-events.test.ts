@@ -1,4 +1,5 @@
-// The one mapping from a table change to an event (core/credential-events.ts), and the publisher
+// The one mapping from a table change to an event (adapters/stream-records.ts reads the stream
+// record into a credential change, core/credential-events.ts maps that to the event), and the publisher
 // around it: publishChanges' resume point, the EventBridge sink's retries of FailedEntryCount
 // entries and the Lambda handler's partial batch failure. EventBridge is a local HTTP endpoint on
 // 127.0.0.1 speaking PutEvents' JSON protocol, driven through the real SDK client, because a
@@ -9,7 +10,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeEventSink } from '../../functions/adapters/eventbridge-event-sink.ts';
-import { credentialEvent, type ItemImage, type TableChange } from '../../functions/core/credential-events.ts';
+import { toStreamedChange } from '../../functions/adapters/stream-records.ts';
+import { credentialEvent, type CredentialChange } from '../../functions/core/credential-events.ts';
 import type { EventSink } from '../../functions/core/ports.ts';
 import { publishChanges } from '../../functions/core/publish-changes.ts';
 import { publishEventsHandler } from '../../functions/workers/publish-events.ts';
@@ -27,13 +29,18 @@ const item = (extra: Record<string, unknown> = {}): ItemImage => ({
   ciphertext: new Uint8Array([1, 2, 3]),
   ...extra,
 });
-const change = (kind: TableChange['kind'], oldImage?: ItemImage, newImage?: ItemImage): TableChange => ({
-  id: 'stream-record-1',
-  kind,
-  time: '2026-11-27T08:09:00.000Z',
-  oldImage,
-  newImage,
-});
+type ItemImage = Readonly<Record<string, unknown>>;
+/** A table change as the stream delivers it (marshalled images), read by the stream adapter. */
+const change = (kind: CredentialChange['kind'], oldImage?: ItemImage, newImage?: ItemImage): CredentialChange =>
+  toStreamedChange({
+    eventID: 'stream-record-1',
+    eventName: kind,
+    dynamodb: {
+      ApproximateCreationDateTime: Date.parse('2026-11-27T08:09:00.000Z') / 1000,
+      ...(oldImage && { OldImage: marshall(oldImage) }),
+      ...(newImage && { NewImage: marshall(newImage) }),
+    },
+  }).change;
 const data = { project: 'team-a', credentialId: id, registry: 'docker.io', server: 'https://index.docker.io/v1/', username: 'me' };
 
 describe('credentialEvent: a table change in, the event or null out', () => {
@@ -63,8 +70,12 @@ describe('credentialEvent: a table change in, the event or null out', () => {
     });
     expect(updated(item({ ...at, username: 'you', email: 'a@b.c' }))?.detail.data.changed).toEqual(['username', 'email']);
     expect(updated(item({ ...at, ciphertext: new Uint8Array([1, 2, 3]) }))?.detail.data.changed).toEqual([]);
-    // A Lambda event carries binary attributes as base64 strings: compared as strings.
-    expect(updated(item({ ...at, ciphertext: 'AQID' }), item({ ciphertext: 'AQIE' }))?.detail.data.changed).toEqual(['password']);
+    // A Lambda event carries binary attributes as base64 text: read as the bytes it encodes.
+    const inLambdaEvent = (image: ItemImage, base64: string) => ({ ...marshall(image), ciphertext: { B: base64 } });
+    const fromLambda = (before: string, after: string) =>
+      credentialEvent(toStreamedChange({ eventID: 'r', eventName: 'MODIFY', dynamodb: { OldImage: inLambdaEvent(item(), before), NewImage: inLambdaEvent(item(at), after) } }).change);
+    expect(fromLambda('AQID', 'AQIE')?.detail.data.changed).toEqual(['password']);
+    expect(fromLambda('AQID', 'AQID')?.detail.data.changed).toEqual([]);
   });
 
   it('a new check result: Verified when valid, Verification Failed otherwise, at checkedAt', () => {

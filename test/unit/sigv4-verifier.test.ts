@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
-import { signRequest, type OutgoingRequest } from '../../cli/sigv4.ts';
+import type { OutgoingRequest } from '../../common/outgoing-request.ts';
+import { signRequest } from '../../cli/sigv4.ts';
 import { routes } from '../../functions/contract/routes.ts';
 import { startHttpServer } from '../../local/http-server.ts';
 import { localCaller, unsignedCaller } from '../../local/lambda-event.ts';
