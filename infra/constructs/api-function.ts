@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -14,6 +14,20 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 // ESM bundles have no `require`; some bundled CommonJS dependencies still call it.
 const requireShim =
   "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+
+/** How every function is bundled: one minified ESM file with the AWS SDK inside, and its source map beside it. */
+export const esbuildBundling = {
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [],
+  banner: requireShim,
+  esbuildArgs: { '--tree-shaking': 'true' },
+  forceDockerBundling: false,
+} satisfies BundlingOptions;
 
 export const functionDefaults = {
   memorySize: 512,
@@ -45,7 +59,7 @@ export interface RegcredFunctionProps {
 
 /**
  * One Lambda function with the shared defaults: Node 24 on arm64, an ESM bundle with the AWS SDK
- * inside, source maps, X-Ray, an explicit log group, and a role that starts with only the right to
+ * inside and its source map (read only to log a failure), X-Ray, an explicit log group, and a role that starts with only the right to
  * write to that log group (no managed policy); callers add exactly what the function needs.
  */
 export class RegcredFunction extends Construct {
@@ -79,19 +93,9 @@ export class RegcredFunction extends Construct {
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       role: this.role,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: [],
-        banner: requireShim,
-        esbuildArgs: { '--tree-shaking': 'true' },
-        forceDockerBundling: false,
-      },
+      // No --enable-source-maps: it parses the map at every cold start; the failure log reads it lazily (functions/http/stack-frames.ts).
+      environment: props.environment,
+      bundling: esbuildBundling,
     });
     const also = props.alsoOnAnyResource;
     Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
