@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { esbuildBundling } from '../infra/constructs/api-function.ts';
 import { repoRoot } from '../local/paths.ts';
 import { createApp, stackName } from '../infra/regcred-app.ts';
@@ -29,6 +29,11 @@ export interface Bundles {
   readonly resolve: Bundle;
 }
 
+// ESM bundles have no `require`; some bundled CommonJS dependencies still call it.
+const requireShim = "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+const { commandHooks: _, ...esbuildOptions } = esbuildBundling;
+const naiveBundling = { ...esbuildOptions, format: OutputFormat.ESM, banner: requireShim };
+
 // Minified bundles keep the SDK's string literals: the KMS wire target, client name and operation schema.
 const kmsClientMarkers = ['TrentService', 'KMSClient', '"EncryptResponse"'];
 const assetMetadata = { 'aws:cdk:enable-asset-metadata': true };
@@ -47,8 +52,8 @@ export function synthBundles(workDir: string): Bundles {
   ) as Record<Op, Bundle>;
   const resolve = bundleOf(assembly.directory, template, stack.getLogicalId(fnOf(stack.api.functions['resolve-registry-auth']!.function)));
 
-  // The baselines: the naive recipe, regcred's esbuild options with Lambda's usual NODE_OPTIONS=--enable-source-maps
-  // (regcred's own setting until issue #22). The empty handler sets nothing: Node's own floor.
+  // The baselines: the naive recipe, regcred's esbuild options as they were before issue #22 (an ESM bundle
+  // with a require shim) and Lambda's usual NODE_OPTIONS=--enable-source-maps. The empty handler sets nothing: Node's own floor.
   const baseApp = new App({ outdir: baseOutdir, context: assetMetadata });
   const baseStack = new Stack(baseApp, 'RegcredBenchBaselines');
   const entries = { add: 'add', list: 'list', delete: 'delete', empty: 'empty', resolve: 'resolve' } as const;
@@ -62,7 +67,7 @@ export function synthBundles(workDir: string): Bundles {
         runtime: Runtime.NODEJS_24_X,
         architecture: Architecture.ARM_64,
         environment: name === 'empty' ? {} : { NODE_OPTIONS: '--enable-source-maps' },
-        bundling: esbuildBundling,
+        bundling: naiveBundling,
       }),
     ]),
   );
@@ -86,7 +91,8 @@ function bundleOf(directory: string, template: Template, logicalId: string): Bun
   const resource = template.Resources[logicalId];
   const assetPath = resource?.Type === 'AWS::Lambda::Function' ? resource.Metadata?.['aws:asset:path'] : undefined;
   if (!assetPath) throw new Error(`no bundled asset for ${logicalId}`);
-  const file = join(directory, assetPath, 'index.mjs');
+  const file = ['index.js', 'index.mjs'].map((name) => join(directory, assetPath, name)).find((path) => existsSync(path));
+  if (!file) throw new Error(`no index.js or index.mjs in ${assetPath}`);
   const code = readFileSync(file, 'utf8');
   const nodeOptions = resource?.Properties?.Environment?.Variables?.['NODE_OPTIONS'];
   return {

@@ -21,6 +21,8 @@ export interface Sample {
   importMs: number;
   invokeMs: number;
   totalMs: number;
+  /** CPU time (user + system, all threads) from process start to the end of the first invocation: less sensitive to a busy machine than wall time. */
+  cpuMs: number;
   statusCode: number;
 }
 
@@ -45,9 +47,10 @@ export interface Split {
   readonly bootMs: Spread;
   readonly importMs: Spread;
   readonly invokeMs: Spread;
+  readonly cpuMs: Spread;
 }
 
-const splitOf = (s: Sample[]): Split => ({ bootMs: spread(s.map((x) => x.bootMs)), importMs: spread(s.map((x) => x.importMs)), invokeMs: spread(s.map((x) => x.invokeMs)) });
+const splitOf = (s: Sample[]): Split => ({ bootMs: spread(s.map((x) => x.bootMs)), importMs: spread(s.map((x) => x.importMs)), invokeMs: spread(s.map((x) => x.invokeMs)), cpuMs: spread(s.map((x) => x.cpuMs)) });
 
 export interface ColdStartResults {
   readonly perOp: Record<Op, ColdResult>;
@@ -173,7 +176,7 @@ export const coldMet = (c: ColdResult) => ({ ratio: c.ratio < coldTargets.belowB
 const fmt = (s: Spread) => `${round(s.min, 1)} / **${round(s.median, 1)}** / ${round(s.max, 1)}`;
 const ok = (met: boolean) => (met ? 'met' : '**missed**');
 const med = (s: Spread) => round(s.median, 1);
-const splitCells = (s: Split) => `${med(s.bootMs)} | ${med(s.importMs)} | ${med(s.invokeMs)}`;
+const splitCells = (s: Split) => `${med(s.bootMs)} | ${med(s.importMs)} | ${med(s.invokeMs)} | ${med(s.cpuMs)}`;
 
 /** Section 2 of bench/RESULTS.md (also printed by `npm run bench -- --only cold`). */
 export function coldStartSection(cold: ColdStartResults, bundles: Bundles): string[] {
@@ -191,10 +194,10 @@ export function coldStartSection(cold: ColdStartResults, bundles: Bundles): stri
       return `| ${op} | ${fmt(c.regcred)} | ${fmt(c.baseline)} | ${round(c.ratio, 3)} | ${ok(met.ratio)} | ${round(c.overEmpty, 2)} | ${ok(met.overEmpty)} | ${round(c.importAndInvoke.ratio, 3)} |`;
     }),
     '',
-    'Where the milliseconds go (medians, ms): Node boot = the process\'s time origin to the driver\'s first line; import = `import()` of the bundle; first invocation = the handler\'s first call, SDK calls to the local stack included.',
+    'Where the milliseconds go (medians, ms): Node boot = the process\'s time origin to the driver\'s first line; import = `import()` of the bundle; first invocation = the handler\'s first call, SDK calls to the local stack included; CPU = user + system time of the whole process (all threads) up to the first response, which a busy machine disturbs less than wall time.',
     '',
-    '| Function | Process | Start -> first response | Node boot | Import | First invocation |',
-    '|---|---|---|---|---|---|',
+    '| Function | Process | Start -> first response | Node boot | Import | First invocation | CPU ms |',
+    '|---|---|---|---|---|---|---|',
     `| (floor) | empty handler | ${med(cold.empty)} | ${splitCells(cold.emptySplit)} |`,
     ...ops.flatMap((op) => {
       const c = cold.perOp[op];

@@ -5,11 +5,11 @@ import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const maps = new Map<string, SourceMap | undefined>();
-const location = /(file:\/\/[^\s()]+\.m?js):(\d+):(\d+)/;
+const location = /((?:file:\/\/|\/)[^\s()]+\.[cm]?js):(\d+):(\d+)/;
 
 function mapOf(url: string): SourceMap | undefined {
   if (!maps.has(url)) {
-    const file = `${fileURLToPath(url)}.map`;
+    const file = `${url.startsWith('file:') ? fileURLToPath(url) : url}.map`;
     maps.set(url, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as never) : undefined);
   }
   return maps.get(url);

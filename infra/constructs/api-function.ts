@@ -11,22 +11,29 @@ import type { Route } from '../../functions/contract/routes.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-// ESM bundles have no `require`; some bundled CommonJS dependencies still call it.
-const requireShim =
-  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
-
-/** How every function is bundled: one minified ESM file with the AWS SDK inside, and its source map beside it. */
+/**
+ * How every function is bundled: one minified CommonJS file with the AWS SDK inside, and its source map
+ * beside it. CommonJS, because an ESM bundle's `import ... from 'node:http'` (or fs, util) builds the
+ * builtin's ESM facade, which reads every export, lazy ones included: node:http's loads undici. That
+ * cost tens of milliseconds at every cold start (bench/RESULTS.md); `require` reads only what is used.
+ * The asset's own package.json says so, for a bundle that sits below regcred's (`"type": "module"`)
+ * in the local stack.
+ */
 export const esbuildBundling = {
-  format: OutputFormat.ESM,
+  format: OutputFormat.CJS,
   mainFields: ['module', 'main'],
   target: 'node24',
   minify: true,
   sourceMap: true,
   sourcesContent: false,
   externalModules: [],
-  banner: requireShim,
   esbuildArgs: { '--tree-shaking': 'true' },
   forceDockerBundling: false,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [`echo '{"type":"commonjs"}' > "${outputDir}/package.json"`],
+  },
 } satisfies BundlingOptions;
 
 export const functionDefaults = {
@@ -58,7 +65,7 @@ export interface RegcredFunctionProps {
 }
 
 /**
- * One Lambda function with the shared defaults: Node 24 on arm64, an ESM bundle with the AWS SDK
+ * One Lambda function with the shared defaults: Node 24 on arm64, a CommonJS bundle with the AWS SDK
  * inside and its source map (read only to log a failure), X-Ray, an explicit log group, and a role that starts with only the right to
  * write to that log group (no managed policy); callers add exactly what the function needs.
  */
