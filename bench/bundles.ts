@@ -32,7 +32,7 @@ export interface Bundles {
 // ESM bundles have no `require`; some bundled CommonJS dependencies still call it.
 const requireShim = "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
 const { commandHooks: _, ...esbuildOptions } = esbuildBundling;
-const naiveBundling = { ...esbuildOptions, format: OutputFormat.ESM, banner: requireShim };
+const naiveBundling = { ...esbuildOptions, format: OutputFormat.ESM, banner: requireShim, esbuildArgs: { '--tree-shaking': 'true' } };
 
 // Minified bundles keep the SDK's string literals: the KMS wire target, client name and operation schema.
 const kmsClientMarkers = ['TrentService', 'KMSClient', '"EncryptResponse"'];
@@ -53,7 +53,7 @@ export function synthBundles(workDir: string): Bundles {
   const resolve = bundleOf(assembly.directory, template, stack.getLogicalId(fnOf(stack.api.functions['resolve-registry-auth']!.function)));
 
   // The baselines: the naive recipe, regcred's esbuild options as they were before issue #22 (an ESM bundle
-  // with a require shim) and Lambda's usual NODE_OPTIONS=--enable-source-maps. The empty handler sets nothing: Node's own floor.
+  // with a require shim and the SDK's whole default credential chain) and Lambda's usual NODE_OPTIONS=--enable-source-maps. The empty handler sets nothing: Node's own floor.
   const baseApp = new App({ outdir: baseOutdir, context: assetMetadata });
   const baseStack = new Stack(baseApp, 'RegcredBenchBaselines');
   const entries = { add: 'add', list: 'list', delete: 'delete', empty: 'empty', resolve: 'resolve' } as const;

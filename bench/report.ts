@@ -32,6 +32,8 @@ export interface Results {
   cost: { perRoute: Record<Op, RouteCost>; monthly: ReturnType<typeof monthlyComparison>; memoryMb: number };
   resolve?: ResolveResult;
   seconds: number;
+  /** Set by `npm run bench -- --only cold --write`: the sections this run did not measure, copied from the committed run. */
+  carried?: { commit: string; date: string; sections: string };
 }
 
 export const targets = {
@@ -109,6 +111,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
       seconds: round(r.seconds, 0),
     },
     ...(r.resolve && { resolve: { ...r.resolve, met: resolveMet(r.resolve) } }),
+    ...(r.carried && { carried: r.carried }),
   };
   const jsonFile = join(repoRoot, 'bench/results.json');
   writeFileSync(jsonFile, `${JSON.stringify(json, null, 2)}\n`);
@@ -126,6 +129,7 @@ export function writeReport(r: Results): { json: string; markdown: string } {
     `- Commit: ${json.commit}`,
     `- Date: ${date}`,
     `- Bench wall time: ${round(r.seconds, 0)} s`,
+    ...(r.carried ? [`- Partial run (\`npm run bench -- --only cold --write\`): it measured the bundles and the cold starts (section 2 and the resolve cold start); ${r.carried.sections} are copied from the run of commit ${r.carried.commit} (${r.carried.date}) and were not re-measured.`] : []),
     '',
     '## Summary',
     '',

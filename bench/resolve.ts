@@ -54,17 +54,28 @@ export async function measureResolve(bundles: Bundles, env: Record<string, strin
   const projects = { one: 'bench-resolve-1', thousand: 'bench-resolve-1000' };
   await seed(env, projects.one, 1);
   await seed(env, projects.thousand, 1000);
+  const bundle = resolveBundle(bundles);
+  const cold = await measureCold(bundles, env, projects.one, coldRuns);
+  const warm = await measureWarm();
+  const scale = await measureScale(projects);
+  return { bundle, cold, warm, scale };
+}
+
+export function resolveBundle(bundles: Bundles): ResolveResult['bundle'] {
   const code = readFileSync(bundles.resolve.file, 'utf8');
-  const bundle = {
+  return {
     bytes: bundles.resolve.bytes,
     baselineBytes: bundles.baselines.resolve.bytes,
     decrypt: code.includes('"DecryptResponse"'),
     encrypt: code.includes('"EncryptResponse"'),
   };
-  const cold = await measureCold(bundles, env, projects.one, coldRuns);
-  const warm = await measureWarm();
-  const scale = await measureScale(projects);
-  return { bundle, cold, warm, scale };
+}
+
+/** Only the resolve cold start (for `npm run bench -- --only cold`): its fixture, then the interleaved runs. */
+export async function measureResolveCold(bundles: Bundles, env: Record<string, string>, runs: number): Promise<ResolveResult['cold']> {
+  const project = 'bench-resolve-1';
+  await seed(env, project, 1);
+  return measureCold(bundles, env, project, runs);
 }
 
 async function measureCold(bundles: Bundles, env: Record<string, string>, project: string, runs: number): Promise<ResolveResult['cold']> {

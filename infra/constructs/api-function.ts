@@ -27,7 +27,8 @@ export const esbuildBundling = {
   sourceMap: true,
   sourcesContent: false,
   externalModules: [],
-  esbuildArgs: { '--tree-shaking': 'true' },
+  // The SDK's default credential chain, cut to what Lambda uses: the environment (functions/adapters/lambda-credentials.ts).
+  esbuildArgs: { '--tree-shaking': 'true', '--alias': '@aws-sdk/credential-provider-node=./functions/adapters/lambda-credentials.ts' },
   forceDockerBundling: false,
   commandHooks: {
     beforeBundling: () => [],

@@ -60,6 +60,13 @@ describe('real bundling', () => {
     expect(code.match(/(from|import\(|require\()\s*["']@aws-sdk\/client-[a-z-]+["']/g)).toBeNull();
   });
 
+  it.each([...routeList.map((r) => r.name), ...Object.keys(workers)])('%s: takes credentials from the environment only, as Lambda gives them', (name) => {
+    const { code } = bundleOf(name);
+    expect(code).toContain('AWS_ACCESS_KEY_ID');
+    // The rest of the SDK's default chain: SSO, web identity, container credentials.
+    for (const marker of ['ssoStartUrl', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) expect(code, marker).not.toContain(marker);
+  });
+
   const markersIn = (name: string, markers = kmsClientMarkers) => markers.filter((marker) => bundleOf(name).code.includes(marker));
 
   it('add and update bundle the KMS client; list and delete contain no KMS client code', () => {
