@@ -194,7 +194,7 @@ export function coldStartSection(cold: ColdStartResults, bundles: Bundles): stri
       return `| ${op} | ${fmt(c.regcred)} | ${fmt(c.baseline)} | ${round(c.ratio, 3)} | ${ok(met.ratio)} | ${round(c.overEmpty, 2)} | ${ok(met.overEmpty)} | ${round(c.importAndInvoke.ratio, 3)} |`;
     }),
     '',
-    'Where the milliseconds go (medians, ms): Node boot = the process\'s time origin to the driver\'s first line; import = `import()` of the bundle; first invocation = the handler\'s first call, SDK calls to the local stack included; CPU = user + system time of the whole process (all threads) up to the first response, which a busy machine disturbs less than wall time.',
+    'Where the milliseconds go (medians, ms): Node boot = the process\'s time origin to the driver\'s first line; import = loading the bundle (`require` for a `.js` handler, `import()` for `.mjs`, as Lambda's runtime does); first invocation = the handler\'s first call, SDK calls to the local stack included; CPU = user + system time of the whole process (all threads) up to the first response, which a busy machine disturbs less than wall time.',
     '',
     '| Function | Process | Start -> first response | Node boot | Import | First invocation | CPU ms |',
     '|---|---|---|---|---|---|---|',
