@@ -18,7 +18,7 @@ import { InMemoryRequestHandler, inMemoryBodies } from './in-memory-aws.ts';
 import { batchPut, credentialItems, localDynamo } from './load.ts';
 import { countCalls, percentile, round, spread, withStdoutSink, type Spread } from './stats.ts';
 
-export const resolveTargets = { bundleKB: 550, coldStartRatio: 1.15, warmP50Ratio: 1.3, scaleRatio: 1.2 } as const;
+export const resolveTargets = { bundleKB: 550, coldStartRatio: 1, warmP50Ratio: 1.3, scaleRatio: 1.2 } as const;
 
 export interface ResolveResult {
   readonly bundle: { bytes: number; baselineBytes: number; decrypt: boolean; encrypt: boolean };
@@ -54,25 +54,36 @@ export async function measureResolve(bundles: Bundles, env: Record<string, strin
   const projects = { one: 'bench-resolve-1', thousand: 'bench-resolve-1000' };
   await seed(env, projects.one, 1);
   await seed(env, projects.thousand, 1000);
-  const code = readFileSync(bundles.resolve.file, 'utf8');
-  const bundle = {
-    bytes: bundles.resolve.bytes,
-    baselineBytes: bundles.baselines.resolve.bytes,
-    decrypt: code.includes('"DecryptResponse"'),
-    encrypt: code.includes('"EncryptResponse"'),
-  };
+  const bundle = resolveBundle(bundles);
   const cold = await measureCold(bundles, env, projects.one, coldRuns);
   const warm = await measureWarm();
   const scale = await measureScale(projects);
   return { bundle, cold, warm, scale };
 }
 
+export function resolveBundle(bundles: Bundles): ResolveResult['bundle'] {
+  const code = readFileSync(bundles.resolve.file, 'utf8');
+  return {
+    bytes: bundles.resolve.bytes,
+    baselineBytes: bundles.baselines.resolve.bytes,
+    decrypt: code.includes('"DecryptResponse"'),
+    encrypt: code.includes('"EncryptResponse"'),
+  };
+}
+
+/** Only the resolve cold start (for `npm run bench -- --only cold`): its fixture, then the interleaved runs. */
+export async function measureResolveCold(bundles: Bundles, env: Record<string, string>, runs: number): Promise<ResolveResult['cold']> {
+  const project = 'bench-resolve-1';
+  await seed(env, project, 1);
+  return measureCold(bundles, env, project, runs);
+}
+
 async function measureCold(bundles: Bundles, env: Record<string, string>, project: string, runs: number): Promise<ResolveResult['cold']> {
   const samples: Record<'regcred' | 'baseline', Sample[]> = { regcred: [], baseline: [] };
   for (let run = -1; run < runs; run++) {
     for (const side of run % 2 ? (['regcred', 'baseline'] as const) : (['baseline', 'regcred'] as const)) {
-      const file = side === 'regcred' ? bundles.resolve.file : bundles.baselines.resolve.file;
-      const sample = await runOnce(file, resolveEvent(project), env);
+      const bundle = side === 'regcred' ? bundles.resolve : bundles.baselines.resolve;
+      const sample = await runOnce(bundle, resolveEvent(project), env);
       if (sample.statusCode !== 200) throw new Error(`cold ${side} resolve: status ${sample.statusCode}`);
       if (run >= 0) samples[side].push(sample);
     }
@@ -164,7 +175,7 @@ async function measureScale(projects: { one: string; thousand: string }, samples
 export function resolveMet(r: ResolveResult) {
   return {
     bundleKB: r.bundle.bytes / 1000 <= resolveTargets.bundleKB && r.bundle.decrypt && !r.bundle.encrypt,
-    coldStartRatio: r.cold.ratio <= resolveTargets.coldStartRatio,
+    coldStartRatio: r.cold.ratio < resolveTargets.coldStartRatio,
     warmP50Ratio: r.warm.p50Ratio <= resolveTargets.warmP50Ratio,
     scaleRatio: r.scale.ratio <= resolveTargets.scaleRatio,
   };
@@ -184,7 +195,7 @@ export function resolveMarkdown(r: ResolveResult): string[] {
     '| Measurement | regcred | baseline | ratio | Target | Result |',
     '|---|---|---|---|---|---|',
     `| Bundle KB (Decrypt ${r.bundle.decrypt ? 'in' : 'missing'}, Encrypt ${r.bundle.encrypt ? 'in' : 'absent'}) | ${round(r.bundle.bytes / 1000, 1)} | ${round(r.bundle.baselineBytes / 1000, 1)} | | <= ${resolveTargets.bundleKB}, Decrypt only | ${ok(met.bundleKB)} |`,
-    `| Cold start ms, process start -> first response (${r.cold.runs} runs each, interleaved) | ${ms(r.cold.regcred)} | ${ms(r.cold.baseline)} | ${round(r.cold.ratio, 3)} | <= ${resolveTargets.coldStartRatio} | ${ok(met.coldStartRatio)} |`,
+    `| Cold start ms, process start -> first response (${r.cold.runs} runs each, interleaved) | ${ms(r.cold.regcred)} | ${ms(r.cold.baseline)} | ${round(r.cold.ratio, 3)} | < ${resolveTargets.coldStartRatio} | ${ok(met.coldStartRatio)} |`,
     `| Cold start ms, stricter (import + first invocation) | ${ms(r.cold.importAndInvoke.regcred)} | ${ms(r.cold.importAndInvoke.baseline)} | ${round(r.cold.importAndInvoke.ratio, 3)} | (reported) | |`,
     `| Warm p50 µs (${r.warm.invocations.toLocaleString('en')} in-process invocations, SDK answered from memory) | ${round(r.warm.p50Us.regcred, 0)} | ${round(r.warm.p50Us.baseline, 0)} | ${round(r.warm.p50Ratio, 3)} | <= ${resolveTargets.warmP50Ratio} | ${ok(met.warmP50Ratio)} |`,
     `| Warm p99 µs | ${round(r.warm.p99Us.regcred, 0)} | ${round(r.warm.p99Us.baseline, 0)} | | (reported) | |`,

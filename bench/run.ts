@@ -1,18 +1,18 @@
 // `npm run bench`: every measurement of issue #5 in one run, then bench/RESULTS.md and results.json.
 // `npm run bench -- --only warm`: the warm measurement alone, printed, nothing written (for iterating).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandPath, routes } from '../functions/contract/routes.ts';
 import { functionDefaults } from '../infra/constructs/api-function.ts';
 import { localEnvironment, repoRoot } from '../local/stack.ts';
-import { synthBundles } from './bundles.ts';
+import { synthBundles, type Bundles } from './bundles.ts';
 import { measureCalls } from './calls.ts';
 import { measureHelperStart } from './helper-start.ts';
-import { coldStartRuns, measureColdStart } from './cold-start.ts';
+import { coldStartRuns, coldStartSection, measureColdStart, type ColdStartResults } from './cold-start.ts';
 import { monthlyComparison, routeCosts } from './cost.ts';
 import { batchPut, credentialItems, localDynamo } from './load.ts';
-import { writeReport } from './report.ts';
-import { measureResolve } from './resolve.ts';
+import { writeReport, type Results } from './report.ts';
+import { measureResolve, measureResolveCold, resolveBundle, type ResolveResult } from './resolve.ts';
 import { measureScale } from './scale.ts';
 import { startInMemoryDynamo } from './scale-db.ts';
 import { startBenchStack } from './stack.ts';
@@ -25,9 +25,12 @@ mkdirSync(workDir, { recursive: true });
 const started = performance.now();
 const step = (name: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${name}`);
 
-if (process.argv.includes('--only')) {
-  const only = process.argv[process.argv.indexOf('--only') + 1];
-  if (only !== 'warm') throw new Error(`--only supports "warm", not ${only}`);
+// `npm run bench -- --only cold`: bundles, the local stack and the cold-start measurements alone (BENCH_COLD_RUNS fresh
+// processes per bundle, default 20), printed; with `--write`, RESULTS.md and results.json get them and say which
+// sections were copied from the committed run instead.
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'warm' && only !== 'cold') throw new Error(`--only supports "warm" and "cold", not ${only}`);
+if (only === 'warm') {
   Object.assign(process.env, localEnvironment('http://127.0.0.1:9', 'http://127.0.0.1:9'));
   printWarm(await measureWarm());
   process.exit(0);
@@ -35,6 +38,25 @@ if (process.argv.includes('--only')) {
 
 step('1/7 bundles: synthesizing the CDK app and the baselines with real bundling');
 const bundles = synthBundles(workDir);
+
+if (only === 'cold') {
+  const stack = await startBenchStack(workDir);
+  try {
+    const runs = Number(process.env['BENCH_COLD_RUNS'] ?? 20);
+    step(`cold start only: ${runs} runs per bundle`);
+    const cold = await measureColdStart(bundles, stack.env, await coldFixtures(stack), runs);
+    console.log(coldStartSection(cold, bundles).join('\n'));
+    const resolveCold = await measureResolveCold(bundles, stack.env, runs);
+    console.log(`resolve: regcred / baseline ${resolveCold.ratio.toFixed(3)}`);
+    if (process.argv.includes('--write')) {
+      const { json, markdown } = writeCarriedOver(bundles, cold, resolveCold, (performance.now() - started) / 1000);
+      step(`done: wrote ${markdown} and ${json}`);
+    }
+  } finally {
+    await stack.stop();
+  }
+  process.exit(0);
+}
 
 step('3/7 warm overhead: 10,000 in-process invocations per handler, SDK answered from memory');
 // Endpoints that nothing listens on: the in-memory request handler answers before any socket opens.
@@ -46,19 +68,7 @@ step('starting the local stack (DynamoDB Local, local KMS, HTTP server) in its o
 const stack = await startBenchStack(workDir);
 try {
   Object.assign(process.env, stack.env);
-  const listProject = 'bench-list';
-  const db = localDynamo(stack.env);
-  await batchPut(db, stack.tableName, Array.from({ length: 50 }, (_, i) => credentialItems(listProject, i)).flat());
-  db.destroy();
-  let deletes = 0;
-  const newDeleteTarget = async () => {
-    const project = 'bench-cold-delete';
-    const url = stack.apiUrl + expandPath(routes.addCredential.path, { project });
-    const body = JSON.stringify({ server: `delete-${deletes++}.example.com`, username: 'robot', password: 'bench-password' });
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    if (res.status !== 201) throw new Error(`fixture add answered ${res.status}`);
-    return { project, id: ((await res.json()) as { id: string }).id };
-  };
+  const { listProject, newDeleteTarget } = await coldFixtures(stack);
 
   step('6/7 AWS calls per operation (SDK middleware counters, local stack)');
   const calls = await measureCalls('bench-calls');
@@ -89,4 +99,33 @@ try {
   step(`done: wrote ${markdown} and ${json}`);
 } finally {
   await stack.stop();
+}
+
+/** A project of 50 credentials to list, and a fresh credential for each cold delete. */
+async function coldFixtures(stack: Awaited<ReturnType<typeof startBenchStack>>) {
+  Object.assign(process.env, stack.env);
+  const listProject = 'bench-list';
+  const db = localDynamo(stack.env);
+  await batchPut(db, stack.tableName, Array.from({ length: 50 }, (_, i) => credentialItems(listProject, i)).flat());
+  db.destroy();
+  let deletes = 0;
+  const newDeleteTarget = async () => {
+    const project = 'bench-cold-delete';
+    const url = stack.apiUrl + expandPath(routes.addCredential.path, { project });
+    const body = JSON.stringify({ server: `delete-${deletes++}.example.com`, username: 'robot', password: 'bench-password' });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    if (res.status !== 201) throw new Error(`fixture add answered ${res.status}`);
+    return { project, id: ((await res.json()) as { id: string }).id };
+  };
+  return { listProject, newDeleteTarget };
+}
+
+/** RESULTS.md and results.json with this run's bundles and cold starts; every other section from the committed run. */
+function writeCarriedOver(bundles: Bundles, cold: ColdStartResults, resolveCold: ResolveResult['cold'], seconds: number) {
+  const previous = JSON.parse(readFileSync(join(repoRoot, 'bench/results.json'), 'utf8'));
+  const from = previous.carried ?? { commit: previous.commit, date: previous.date };
+  const d = previous.details as Omit<Results, 'bundles' | 'cold' | 'seconds' | 'resolve'>;
+  const resolve = previous.resolve && { ...(previous.resolve as ResolveResult), bundle: resolveBundle(bundles), cold: resolveCold };
+  const sections = 'warm overhead, throughput, scale, AWS calls, cost, the credential helper start and resolve\'s warm and scale figures';
+  return writeReport({ ...d, bundles, cold, resolve, seconds, carried: { commit: from.commit, date: from.date, sections } });
 }

@@ -18,7 +18,8 @@ export async function startBenchStack(workDir: string): Promise<BenchStack> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + 90_000;
+  // A first start after a change to infra/ or functions/ synthesises the app (bundles included) before it listens.
+  const deadline = Date.now() + 300_000;
   for (;;) {
     const info = readRunning(home);
     if (info?.apiUrl) {

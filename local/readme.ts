@@ -36,13 +36,15 @@ export function performanceTable(r: Json): string {
   const scale = r['details'].scale;
   const n = (x: number) => x.toLocaleString('en-US');
   const lines = [
-    `Figures of the committed \`bench/results.json\` (commit ${r['commit']}, ${r['date'].slice(0, 10)}, ${r['machine']}, Node ${r['node']}):`,
+    `Figures of the committed \`bench/results.json\` (commit ${r['commit']}, ${r['date'].slice(0, 10)}, ${r['machine']}, Node ${r['node']})${r['carried'] ? `; that run measured bundles and cold starts only, the other rows are from commit ${r['carried'].commit}` : ''}:`,
     '',
     '| | add | list | delete | target |',
     '|---|---|---|---|---|',
     `| Bundle, minified, as the CDK app bundles it (KB) | ${perOp('bundleKB')} | add <= ${t.bundleKB.add}, list/delete <= ${t.bundleKB.list}: ${all(m.bundleKB)} |`,
-    `| Cold start, handler / SDK-only bundle | ${perOp('coldStartRatio')} | <= ${t.coldStartRatio}: ${all(m.coldStartRatio)} |`,
-    `| Cold start, import + first invocation only | ${perOp('coldStartRatioImportAndInvoke')} | <= ${t.coldStartRatio}: ${all(m.coldStartRatioImportAndInvoke)} |`,
+    `| Cold start, handler / naive SDK-only bundle (process start to first response) | ${perOp('coldStartRatio')} | < ${t.coldStartRatio}: ${all(m.coldStartRatio)} |`,
+    `| Cold start, import + first invocation only | ${perOp('coldStartRatioImportAndInvoke')} | < ${t.coldStartRatio}: ${all(m.coldStartRatioImportAndInvoke)} |`,
+    `| Cold start, handler / empty-handler process | ${perOp('coldStartOverEmpty')} | <= ${t.coldStartOverEmpty}: ${all(m.coldStartOverEmpty)} |`,
+    `| Cold start, ms (empty-handler process: ${r['coldStartMs'].empty}) | ${ops.map((op) => `${r['coldStartMs'][op].regcred} (SDK-only ${r['coldStartMs'][op].baseline})`).join(' | ')} | |`,
     `| Warm p50, handler / bare SDK handler | ${perOp('warmP50Ratio')} | <= ${t.warmP50Ratio}: ${all(m.warmP50Ratio)} |`,
     `| Warm p99, handler / bare SDK handler | ${perOp('warmP99Ratio')} | <= ${t.warmP99Ratio}: ${all(m.warmP99Ratio)} |`,
     `| Warm p99 (µs) | ${perOp('warmP99Us')} | < ${t.warmP99Us}: ${all(m.warmP99Us)} |`,
@@ -56,7 +58,7 @@ export function performanceTable(r: Json): string {
     const round = (x: number) => Math.round(x * 100) / 100;
     lines.push(
       `| resolve: bundle (KB) | ${one(Math.round(res.bundle.bytes / 100) / 10, 'add')}| ${yes(res.met.bundleKB)} |`,
-      `| resolve: cold start, handler / SDK-only bundle | ${one(round(res.cold.ratio), 'add')}| <= ${t.coldStartRatio}: ${yes(res.met.coldStartRatio)} |`,
+      `| resolve: cold start, handler / naive SDK-only bundle | ${one(round(res.cold.ratio), 'add')}| < ${t.coldStartRatio}: ${yes(res.met.coldStartRatio)} |`,
       `| resolve: warm p50, handler / bare SDK handler | ${one(round(res.warm.p50Ratio), 'add')}| <= ${t.warmP50Ratio}: ${yes(res.met.warmP50Ratio)} |`,
       `| resolve: latency, 1,000 credentials / 1 | ${one(round(res.scale.ratio), 'add')}| <= ${t.scaleRatio}: ${yes(res.met.scaleRatio)} |`,
     );

@@ -11,6 +11,7 @@ import { ValidationError } from '../core/errors.ts';
 import { logger } from './logger.ts';
 import { errorHeaders, PayloadTooLargeError, payloadTooLarge, toErrorBody } from './map-error.ts';
 import { errorResponse, type HttpResult } from './responses.ts';
+import { readableFrames } from './stack-frames.ts';
 import { assertWellFormed, decodeUtf8 } from './utf8.ts';
 
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
@@ -163,7 +164,7 @@ export function lambdaKeys(context: Context) {
 function describeFailure(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return {};
   const cause = error.cause instanceof Error ? error.cause : undefined;
-  const frames = (error.stack ?? '').split('\n').slice(1, 6).map((line) => line.trim());
+  const frames = readableFrames(error, 5);
   return {
     errorName: error.name,
     ...(cause && { causeName: cause.name, causeMessage: cause.message }),

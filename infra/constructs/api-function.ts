@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -11,9 +11,33 @@ import type { Route } from '../../functions/contract/routes.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-// ESM bundles have no `require`; some bundled CommonJS dependencies still call it.
-const requireShim =
-  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+/**
+ * How every function is bundled: one minified CommonJS file with the AWS SDK inside, and its source map
+ * beside it. CommonJS, because an ESM bundle's `import ... from 'node:http'` (or fs, util) builds the
+ * builtin's ESM facade, which reads every export, lazy ones included: node:http's loads undici. That
+ * cost tens of milliseconds at every cold start (bench/RESULTS.md); `require` reads only what is used.
+ * The asset's own package.json says so, for a bundle that sits below regcred's (`"type": "module"`)
+ * in the local stack.
+ */
+export const esbuildBundling = {
+  format: OutputFormat.CJS,
+  mainFields: ['module', 'main'],
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [],
+  // The SDK's default credential chain, cut to what Lambda uses: the environment (functions/adapters/lambda-credentials.ts).
+  esbuildArgs: { '--tree-shaking': 'true', '--alias': '@aws-sdk/credential-provider-node=./functions/adapters/lambda-credentials.ts' },
+  forceDockerBundling: false,
+  // Warnings and errors only: `npm run synth` stays quiet (esbuild's default also lists every output file).
+  logLevel: LogLevel.WARNING,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [`echo '{"type":"commonjs"}' > "${outputDir}/package.json"`],
+  },
+} satisfies BundlingOptions;
 
 export const functionDefaults = {
   memorySize: 512,
@@ -44,8 +68,8 @@ export interface RegcredFunctionProps {
 }
 
 /**
- * One Lambda function with the shared defaults: Node 24 on arm64, an ESM bundle with the AWS SDK
- * inside, source maps, X-Ray, an explicit log group, and a role that starts with only the right to
+ * One Lambda function with the shared defaults: Node 24 on arm64, a CommonJS bundle with the AWS SDK
+ * inside and its source map (read only to log a failure), X-Ray, an explicit log group, and a role that starts with only the right to
  * write to that log group (no managed policy); callers add exactly what the function needs.
  */
 export class RegcredFunction extends Construct {
@@ -79,21 +103,9 @@ export class RegcredFunction extends Construct {
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       role: this.role,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: [],
-        banner: requireShim,
-        esbuildArgs: { '--tree-shaking': 'true' },
-        forceDockerBundling: false,
-        // Warnings and errors only: `npm run synth` stays quiet (esbuild's default also lists every output file).
-        logLevel: LogLevel.WARNING,
-      },
+      // No --enable-source-maps: it parses the map at every cold start; the failure log reads it lazily (functions/http/stack-frames.ts).
+      environment: props.environment,
+      bundling: esbuildBundling,
     });
     const also = props.alsoOnAnyResource;
     Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({

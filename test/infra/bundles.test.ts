@@ -1,4 +1,4 @@
-// The one synth with real (local esbuild) bundling: the bundles exist, are ESM, minified, with
+// The one synth with real (local esbuild) bundling: the bundles exist, are CommonJS, minified, with
 // source maps and the AWS SDK inside, and tree-shaking keeps the KMS client out of list and delete.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ function bundleOf(name: string) {
   const id = logicalId(fn!.function);
   const assetPath = template.Resources[id]?.Metadata?.['aws:asset:path'];
   if (!assetPath) throw new Error(`no asset for ${name}`);
-  const file = join(assembly.directory, assetPath, 'index.mjs');
+  const file = join(assembly.directory, assetPath, 'index.js');
   return { file, code: existsSync(file) ? readFileSync(file, 'utf8') : '' };
 }
 
@@ -42,12 +42,15 @@ const decryptMarker = '"DecryptResponse"';
 const readSideMarkers = ['BatchGetItem', 'sees only the host', '"audit"', 'a 64-character image id'];
 
 describe('real bundling', () => {
-  it.each(routeList.map((r) => r.name))('%s: an ESM bundle with the require shim, minified, with a source map', (name) => {
+  it.each(routeList.map((r) => r.name))('%s: a CommonJS bundle that requires its builtins (no ESM import of one), minified, with a source map', (name) => {
     const { file, code } = bundleOf(name);
     expect(existsSync(file)).toBe(true);
-    expect(code.slice(0, 69)).toBe("import { createRequire as topLevelCreateRequire } from 'node:module';");
+    expect(code.startsWith('"use strict";')).toBe(true);
+    expect(code.match(/\bimport\s*\{[^}]*\}\s*from\s*["']node:/g)).toBeNull();
+    expect(code).toMatch(/require\("node:http"\)|require\("http"\)/);
+    expect(JSON.parse(readFileSync(join(file, '..', 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
     expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
-    expect(code.slice(-40).trim()).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map$/);
+    expect(code.slice(-40).trim()).toMatch(/\/\/# sourceMappingURL=index\.js\.map$/);
     expect(existsSync(`${file}.map`)).toBe(true);
   });
 
@@ -55,6 +58,13 @@ describe('real bundling', () => {
     const { code } = bundleOf(name);
     expect(code.includes('DynamoDB_20120810')).toBe(true);
     expect(code.match(/(from|import\(|require\()\s*["']@aws-sdk\/client-[a-z-]+["']/g)).toBeNull();
+  });
+
+  it.each([...routeList.map((r) => r.name), ...Object.keys(workers)])('%s: takes credentials from the environment only, as Lambda gives them', (name) => {
+    const { code } = bundleOf(name);
+    expect(code).toContain('AWS_ACCESS_KEY_ID');
+    // The rest of the SDK's default chain: SSO, web identity, container credentials.
+    for (const marker of ['ssoStartUrl', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) expect(code, marker).not.toContain(marker);
   });
 
   const markersIn = (name: string, markers = kmsClientMarkers) => markers.filter((marker) => bundleOf(name).code.includes(marker));

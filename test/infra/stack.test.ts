@@ -51,12 +51,11 @@ describe('the functions', () => {
     expect(props['Handler']).toBe('index.handler');
   });
 
-  it.each(routeList.map((r) => r.name))('%s: names the table and key with the shared variables, source maps on', (name) => {
+  it.each(routeList.map((r) => r.name))('%s: names the table and key with the shared variables, and no NODE_OPTIONS (--enable-source-maps would parse the map at every cold start)', (name) => {
     expect(functionOf(name).resource.Properties['Environment']).toEqual({
       Variables: {
         [envNames.tableName]: { Ref: tableId },
         [envNames.kmsKeyId]: { 'Fn::GetAtt': [keyId, 'Arn'] },
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
   });
