@@ -61,6 +61,24 @@ export function createGate(options: GateOptions): Gate {
     if (policyId === undefined) resourcePolicyIds.set(policy!, (policyId = ++policyCount));
     return JSON.stringify([permission.action, permission.resource, permission.context ?? null, policyId]);
   };
+  /** The request context AWS would set, built only when a decision is not remembered. */
+  const requestContext = (principal: Extract<LocalPrincipal, { kind: 'role' }>, permission: NeededPermission): Record<string, string | string[]> => {
+    const now = new Date();
+    return {
+      'aws:PrincipalArn': principal.roleArn,
+      'aws:PrincipalAccount': principal.account,
+      'aws:PrincipalType': 'AssumedRole',
+      'aws:userid': principal.caller.userId,
+      'aws:RequestedRegion': region,
+      'aws:CurrentTime': now.toISOString(),
+      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+      // Locally the SDK speaks plain HTTP to loopback; in AWS the same call is always TLS.
+      'aws:SecureTransport': 'true',
+      'aws:ViaAWSService': 'false',
+      'aws:ResourceAccount': account,
+      ...permission.context,
+    };
+  };
   const verifiers = new Map<string, VerifySignature>();
   const verifierFor = (service: string) => {
     let verifier = verifiers.get(service);
@@ -85,27 +103,12 @@ export function createGate(options: GateOptions): Gate {
       // A call mapped to no permission is a mapping gap, never a free pass.
       if (needed.length === 0) return { ok: false, status: 400, errorType: 'AccessDeniedException', message: 'The local IAM gate could not tell which permissions this request needs' };
       for (const permission of needed) {
-        const now = new Date();
-        const context: Record<string, string | string[]> = {
-          'aws:PrincipalArn': principal.roleArn,
-          'aws:PrincipalAccount': principal.account,
-          'aws:PrincipalType': 'AssumedRole',
-          'aws:userid': principal.caller.userId,
-          'aws:RequestedRegion': region,
-          'aws:CurrentTime': now.toISOString(),
-          'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-          // Locally the SDK speaks plain HTTP to loopback; in AWS the same call is always TLS.
-          'aws:SecureTransport': 'true',
-          'aws:ViaAWSService': 'false',
-          'aws:ResourceAccount': account,
-          ...permission.context,
-        };
         const key = memoKey(principal, permission);
         let memo = decisions.get(principal);
         let decision = key === undefined ? undefined : memo?.get(key);
         if (!decision) {
           decision = await evaluateIam(
-            { principal: principal.sessionArn, action: permission.action, resource: permission.resource, resourceAccount: account, context },
+            { principal: principal.sessionArn, action: permission.action, resource: permission.resource, resourceAccount: account, context: requestContext(principal, permission) },
             { identity: principal.policies, resource: permission.resourcePolicy, permissionBoundary: principal.permissionBoundary },
           );
           if (key !== undefined) {
